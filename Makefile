@@ -1,0 +1,29 @@
+# Détente — `make demo` and `make test` are the whole quick start.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)  ## the DPRK no-deal baseline, 1986 → 2040, with sources behind every number
+	$(BIN)/detente run no-deal --samples 20000 --horizon 2040-12 \
+		--dates 1994-01,2003-01,2008-06,2016-01,2020-01,2026-11,2030-01,2035-01,2040-12
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)  ## throughput (sample-months/s) and peak memory
+	$(BIN)/python benchmarks/bench.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info src/*.egg-info .pytest_cache

@@ -1,0 +1,72 @@
+"""The notebook-friendly entry point: ``simulate`` a profile and scenarios into Results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+
+from . import __version__
+from .engine import block_sums_in_order, execute, input_hash
+from .months import format_month
+from .plan import compile_plan
+from .profile import Profile, load_profile
+from .results import Results
+from .scenario import Scenario, load_scenario
+from .simulator import BINS, METRICS
+
+
+def simulate(
+    scenarios: Sequence[str | Scenario] | str | Scenario = "no-deal",
+    *,
+    profile: str | Profile = "dprk",
+    samples: int = 10_000,
+    seed: int = 0,
+    horizon: str | None = None,
+    workers: int = 1,
+    progress=None,
+) -> Results:
+    """Simulate scenarios (bundled names, file paths or ``Scenario`` objects) on common draws.
+
+    ``horizon`` is ``"YYYY-MM"`` (default: 15 years after the latest scenario start);
+    ``progress`` is called with the number of samples each finished block held.
+    """
+    if isinstance(scenarios, str | Scenario):
+        scenarios = [scenarios]
+    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    plan = compile_plan(prof, loaded, horizon)
+    merged = execute(plan, samples, seed, workers, progress)
+    names = [s.name for s in loaded]
+    order = sorted(merged.horizon)
+    horizon_values = {
+        s: {m: np.concatenate([merged.horizon[b][s][m] for b in order]) for m in METRICS}
+        for s in names
+    }
+    kept = sorted(merged.draws)
+    draws = {
+        p: np.concatenate([merged.draws[b][p] for b in kept]) for p in plan.parameters
+    } if kept else {}
+    sums = {s: {m: block_sums_in_order(merged, s, m) for m in ("pu_kg", "heu_kg")} for s in names}
+    attrs = {
+        "seed": seed,
+        "samples": samples,
+        "version": __version__,
+        "input_hash": input_hash(plan),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "profile": prof.name,
+        "start": format_month(plan.grid.start),
+        "horizon": format_month(plan.grid.end),
+        "scenario_starts": ",".join(f"{s.name}={format_month(s.start)}" for s in loaded),
+    }
+    return Results(
+        scenarios=names,
+        months=plan.grid.labels(),
+        counts={s: merged.counts(s) for s in names},
+        sums=sums,
+        bins={m: BINS[m] for m in METRICS},
+        horizon_values=horizon_values,
+        draws=draws,
+        attrs=attrs,
+    )

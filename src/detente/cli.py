@@ -1,0 +1,266 @@
+"""The ``detente`` command line (typer + rich).
+
+Exit codes: 0 success, 2 bad input (the message names file, field and reason), 1 any other
+failure. Set ``DETENTE_DEBUG=1`` to see a traceback for failures of the second kind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from rich.table import Table
+
+from .errors import DetenteError, InputError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Détente: what does a deal with North Korea buy? Sourced Monte Carlo projections.",
+)
+out = Console()
+err = Console(stderr=True)
+
+HEADLINE = ("pu_kg", "heu_kg", "warheads_possible")
+LABELS = {
+    "pu_kg": "Pu (kg)",
+    "heu_kg": "HEU (kg)",
+    "warheads_possible": "Warheads possible",
+    "warheads_assembled": "Warheads assembled",
+}
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def main() -> None:
+    """Entry point: run the app and map errors to exit codes."""
+    try:
+        app(standalone_mode=False)
+    except InputError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("aborted")
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors carry their own exit code
+        code = getattr(exc, "exit_code", None)
+        if code is not None and hasattr(exc, "show"):
+            exc.show()
+            sys.exit(code)
+        if os.environ.get("DETENTE_DEBUG"):
+            raise
+        kind = "" if isinstance(exc, DetenteError) else f"{type(exc).__name__}: "
+        err.print(f"[bold red]internal error:[/] {kind}{exc}", highlight=False)
+        sys.exit(1)
+
+
+def _dates(text: str | None) -> list[str] | None:
+    return [d.strip() for d in text.split(",") if d.strip()] if text else None
+
+
+def _fmt(value: float, metric: str) -> str:
+    if value != value:  # NaN
+        return "–"
+    return f"{value:,.0f}" if metric.startswith("warheads") or value >= 100 else f"{value:,.1f}"
+
+
+def _progress(total: int, quiet: bool):
+    if quiet or not err.is_terminal:
+        return None, None
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task("simulating", total=total)
+    return bar, lambda n: bar.advance(task, n)
+
+
+def _write(results, path: Path, dates: list[str] | None) -> None:
+    suffix = path.suffix.lower()
+    if suffix == ".nc":
+        results.to_netcdf(path)
+    elif suffix == ".csv":
+        results.to_csv(path, dates)
+    elif suffix == ".json":
+        path.write_text(json.dumps(results.records(dates), indent=1))
+    else:
+        raise InputError("use a .nc, .csv or .json file name", field="--out")
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or a scenario file.")] = "no-deal",
+    samples: Annotated[int, typer.Option(help="Monte Carlo samples.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same numbers).")] = 0,
+    horizon: Annotated[str | None, typer.Option(help="Last month, YYYY-MM (default: start + 15 years).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
+    dates: Annotated[str | None, typer.Option(help="Report dates, e.g. 2010-01,2020-01 (default: every January).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Also write results to .nc, .csv or .json.")] = None,
+    profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Project fissile material and warheads for one scenario (default: the no-deal baseline)."""
+    from .api import simulate
+
+    bar, tick = _progress(samples, quiet or fmt != Format.table)
+    if bar:
+        bar.start()
+    try:
+        results = simulate(scenario, profile=profile, samples=samples, seed=seed,
+                           horizon=horizon, workers=workers, progress=tick)
+    finally:
+        if bar:
+            bar.stop()
+    chosen = results.check_dates(_dates(dates))
+    if out_path:
+        _write(results, out_path, chosen)
+    if fmt == Format.json:
+        print(json.dumps(results.records(chosen), indent=1))
+    elif fmt == Format.csv:
+        sys.stdout.write(results.summary(chosen).to_csv(index=False, float_format="%.6g"))
+    else:
+        _print_table(results, chosen)
+
+
+def _print_table(results, dates: list[str]) -> None:
+    frame = results.summary(dates, metrics=HEADLINE)
+    for scenario in results.scenarios:
+        table = Table(
+            title=f"{scenario}: median (90 % interval)",
+            caption=f"{results.attrs['samples']:,} samples · seed {results.attrs['seed']} · "
+            f"profile {results.attrs['profile']} · Pu and HEU on hand, net of tests",
+        )
+        table.add_column("date")
+        for metric in HEADLINE:
+            table.add_column(LABELS[metric], justify="right")
+        mine = frame[frame.scenario == scenario]
+        for date in dates:
+            cells = []
+            for metric in HEADLINE:
+                row = mine[(mine.metric == metric) & (mine.date == date)].iloc[0]
+                cells.append(f"{_fmt(row.p50, metric)} ({_fmt(row.p5, metric)}–{_fmt(row.p95, metric)})")
+            table.add_row(date, *cells)
+        out.print(table)
+    from .results import overflowed
+
+    for metric in overflowed(results):
+        err.print(f"note: some samples of {metric} exceeded the histogram's top bin; "
+                  "upper quantiles there are lower bounds")
+
+
+@app.command()
+def params(
+    profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """Every uncertain input with its distribution, 90 % range and sources or judgement basis."""
+    from .profile import load_profile
+
+    rows = _parameter_rows(load_profile(profile))
+    if fmt == Format.json:
+        print(json.dumps(rows, indent=1))
+        return
+    if fmt == Format.csv:
+        import pandas as pd
+
+        sys.stdout.write(pd.DataFrame(rows).to_csv(index=False))
+        return
+    table = Table(title=f"Parameters of profile {profile!r}")
+    for column in ("parameter", "distribution", "90 % range", "basis"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row["parameter"], row["distribution"], row["range90"], row["basis"])
+    out.print(table)
+
+
+def _parameter_rows(profile) -> list[dict]:
+    from .months import format_month
+
+    rows = []
+    for name, spec in profile.parameters().items():
+        lo, hi = spec.quantile(0.05), spec.quantile(0.95)
+        if spec.unit == "month":
+            span = f"{format_month(round(lo))} – {format_month(round(hi))}"
+        else:
+            span = f"{lo:.4g} – {hi:.4g}"
+        basis = []
+        if spec.source:
+            basis.append("sources: " + ", ".join(spec.source))
+        if spec.judgement:
+            basis.append(f"judgement: {spec.basis}")
+        elif spec.basis:
+            basis.append(spec.basis)
+        rows.append({
+            "parameter": name,
+            "distribution": spec.describe(),
+            "range90": span,
+            "unit": spec.unit or "",
+            "sources": list(spec.source),
+            "judgement": spec.judgement,
+            "basis": "; ".join(basis),
+        })
+    return rows
+
+
+@app.command()
+def sources(
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """The bundled bibliography."""
+    from .bibliography import load_bibliography
+
+    items = load_bibliography().sources
+    if fmt != Format.table:
+        rows = [s.model_dump() for s in items]
+        if fmt == Format.json:
+            print(json.dumps(rows, indent=1))
+        else:
+            import pandas as pd
+
+            sys.stdout.write(pd.DataFrame(rows).to_csv(index=False))
+        return
+    table = Table(title="Sources")
+    table.add_column("id", no_wrap=True)
+    table.add_column("citation", overflow="fold")
+    table.add_column("url", overflow="fold")
+    for s in items:
+        table.add_row(s.id, s.citation(), s.url or "")
+    out.print(table)
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="A profile or scenario YAML file.")],
+) -> None:
+    """Check a profile or scenario file; print what it holds or exactly what is wrong."""
+    from .loading import read_yaml
+    from .profile import load_profile
+    from .scenario import load_scenario
+
+    data = read_yaml(file)
+    if isinstance(data, dict) and "facilities" in data:
+        profile = load_profile(file)
+        out.print(f"[green]ok[/]: profile {profile.name!r} with {len(profile.facilities)} "
+                  f"facilities and {len(profile.parameters())} parameters")
+    else:
+        scenario = load_scenario(file)
+        out.print(f"[green]ok[/]: scenario {scenario.name!r} starting "
+                  f"{file and scenario.start // 12}-{scenario.start % 12 + 1:02d}")

@@ -1,0 +1,1 @@
+"""Pure functions on arrays, one concern per module (physics, arsenal)."""

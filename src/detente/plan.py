@@ -1,0 +1,144 @@
+"""Compile a profile and scenarios into what the engine needs: a month grid, the parameter
+specs in a fixed order, and per-facility schedules as integer arrays on the grid."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError
+from .months import MonthGrid, format_month, parse_month
+from .profile import Enrichment, Profile, Reactor
+from .scenario import Scenario
+from .uncertain import _Spec
+
+MAX_SAMPLES = 100_000_000
+MAX_HORIZON_MONTHS = 1500  # 125 years of months
+
+
+@dataclass(frozen=True)
+class ReactorPlan:
+    facility: Reactor
+    period_of_month: np.ndarray  # (T,) row into the operation fractions; P = not operating
+    discharges: dict[int, tuple[int | None, str | None]]  # grid month → (separation month, kg param)
+    auto_from: int  # grid month after which discharges follow the cycle
+
+
+@dataclass(frozen=True)
+class EnrichmentPlan:
+    facility: Enrichment
+    period_of_month: np.ndarray  # (T,) row into capacity periods; P = before the first period
+    growth_from: int  # grid month from which capacity grows
+
+
+@dataclass(frozen=True)
+class TestPlan:
+    month: int  # grid index
+    stem: str  # parameter name prefix
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a block needs, independent of the random draws."""
+
+    profile: Profile
+    scenarios: tuple[Scenario, ...]
+    grid: MonthGrid
+    branch: int  # grid index of the first month where scenarios may differ
+    parameters: dict[str, _Spec]
+    reactors: tuple[ReactorPlan, ...]
+    enrichment: tuple[EnrichmentPlan, ...]
+    tests: tuple[TestPlan, ...]
+    lag_slots: int  # ring-buffer length for the weaponisation lag
+
+
+def _periods(starts: list[int], ends: list[int | None], grid: MonthGrid, empty: int) -> np.ndarray:
+    months = np.arange(grid.start, grid.end + 1)
+    index = np.full(grid.size, empty, dtype=np.int64)
+    for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
+        stop = grid.end if end is None else end
+        index[(months >= start) & (months <= stop)] = i
+    return index
+
+
+def _capacity_periods(facility: Enrichment, grid: MonthGrid) -> np.ndarray:
+    starts = [p.start for p in facility.capacity]
+    ends = [s - 1 for s in starts[1:]] + [None]
+    return _periods(starts, ends, grid, len(starts))
+
+
+def compile_plan(
+    profile: Profile, scenarios: list[Scenario], horizon: str | int | None = None
+) -> Plan:
+    """Check run-level consistency and build the :class:`Plan`."""
+    if not scenarios:
+        raise InputError("no scenario given", field="scenarios")
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise InputError("a scenario is named twice", field="scenarios")
+    if horizon is None:
+        end = max(s.start + 12 * s.horizon_years for s in scenarios)
+    elif isinstance(horizon, str):
+        try:
+            end = parse_month(horizon)
+        except ValueError as exc:
+            raise InputError(str(exc), field="horizon") from None
+    else:
+        end = int(horizon)
+    if end <= profile.today:
+        raise InputError(
+            f"horizon {format_month(end)} must be after the profile's data date "
+            f"{format_month(profile.today)}",
+            field="horizon",
+        )
+    if end - profile.start + 1 > MAX_HORIZON_MONTHS:
+        raise InputError(
+            f"horizon {format_month(end)} is too far: at most {MAX_HORIZON_MONTHS} months "
+            f"after {format_month(profile.start)}",
+            field="horizon",
+        )
+    for scenario in scenarios:
+        if scenario.start < profile.today:
+            raise InputError(
+                f"scenario {scenario.name!r} starts {format_month(scenario.start)}, before the "
+                f"profile's data date {format_month(profile.today)}",
+                field="start",
+            )
+    grid = MonthGrid(profile.start, end)
+    branch = min(grid.size, grid.index(min(s.start for s in scenarios)))
+
+    reactors = []
+    enrichment = []
+    for f in profile.facilities:
+        if isinstance(f, Reactor):
+            ops = f.operation
+            period = _periods([p.start for p in ops], [p.end for p in ops], grid, len(ops))
+            discharges = {}
+            for d in f.discharges:
+                if grid.start <= d.month <= grid.end:
+                    kg = f"{f.id}.discharge.{format_month(d.month)}.kg" if d.kg else None
+                    sep = None if d.separated is None else grid.index(d.separated)
+                    discharges[grid.index(d.month)] = (sep, kg)
+            auto = grid.index(f.discharges[-1].month) if f.discharges else 0
+            reactors.append(ReactorPlan(f, period, discharges, auto))
+        else:
+            growth = grid.index(profile.today) + 1
+            enrichment.append(EnrichmentPlan(f, _capacity_periods(f, grid), growth))
+    tests = tuple(
+        TestPlan(grid.index(t.month), f"test.{format_month(t.month)}")
+        for t in profile.nuclear_tests
+        if grid.start <= t.month <= grid.end
+    )
+    lag_max = profile.weapons.lag_months.quantile(1.0)
+    return Plan(
+        profile=profile,
+        scenarios=tuple(scenarios),
+        grid=grid,
+        branch=branch,
+        parameters=profile.parameters(),
+        reactors=tuple(reactors),
+        enrichment=tuple(enrichment),
+        tests=tests,
+        lag_slots=int(np.ceil(lag_max)) + 2,
+    )

@@ -1,0 +1,268 @@
+"""The evidence about one country's programme: facilities with physics and operating histories,
+material per weapon, nuclear tests, and what 'no deal' means for the future.
+
+A :class:`Profile` is pure data, validated on load; :mod:`detente.plan` turns it into arrays.
+Parameter names (``yongbyon-5mwe.capacity_factor``) are stable: the CLI, results and
+sensitivity analysis use them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+from .bibliography import EVIDENCE, load_bibliography
+from .loading import read_yaml, validate
+from .months import format_month, parse_month
+from .uncertain import Correlation, Spec, _Spec
+
+
+def _month(value: object) -> object:
+    if isinstance(value, str):
+        return parse_month(value)
+    raise ValueError("write months as 'YYYY-MM'")
+
+
+Month = Annotated[int, BeforeValidator(_month)]
+
+
+def within(low: float | None = None, high: float | None = None):
+    """Validator: every value the spec can produce lies in [low, high]."""
+
+    def check(spec: _Spec) -> _Spec:
+        lo, hi = spec.quantile(0.0), spec.quantile(1.0)
+        if low is not None and lo < low:
+            raise ValueError(f"values must be ≥ {low:g}; this distribution reaches {lo:g}")
+        if high is not None and hi > high:
+            raise ValueError(f"values must be ≤ {high:g}; this distribution reaches {hi:g}")
+        return spec
+
+    return AfterValidator(check)
+
+
+NonNegative = Annotated[Spec, within(0)]
+Fraction = Annotated[Spec, within(0, 1)]
+Positive = Annotated[Spec, within(1e-9)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OperatingPeriod(_Model):
+    """Months ``start`` … ``end`` (inclusive; open-ended if no end) at an operating fraction."""
+
+    start: Month
+    end: Month | None = None
+    fraction: Fraction
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> OperatingPeriod:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(
+                f"end {format_month(self.end)} is before start {format_month(self.start)}"
+            )
+        return self
+
+
+class Discharge(_Model):
+    """Fuel taken out of a reactor core.
+
+    A full discharge empties the core; a partial one (``kg`` given) removes that much plutonium.
+    The plutonium is separated in the month ``separated`` (a known reprocessing campaign) or, if
+    none is known, after the reactor's reprocessing lag.
+    """
+
+    month: Month
+    separated: Month | None = None
+    kg: NonNegative | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _order(self) -> Discharge:
+        if self.separated is not None and self.separated < self.month:
+            raise ValueError("`separated` is before the discharge `month`")
+        return self
+
+
+def _check_periods(periods: list[OperatingPeriod] | list[CapacityPeriod], what: str) -> None:
+    for earlier, later in zip(periods, periods[1:], strict=False):
+        end = getattr(earlier, "end", None)
+        if later.start <= earlier.start or (end is not None and later.start <= end):
+            raise ValueError(
+                f"{what} must be in time order without overlaps "
+                f"({format_month(later.start)} follows {format_month(earlier.start)})"
+            )
+
+
+class Facility(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    site: str
+    declared: bool
+    note: str | None = None
+
+
+class Reactor(Facility):
+    """A plutonium-production reactor: Pu/month = MWt × capacity factor × g/MWd × days."""
+
+    kind: Literal["reactor"]
+    power_mwt: Positive
+    g_pu_per_mwd: NonNegative
+    capacity_factor: Fraction
+    weapons_use: Fraction
+    operation: list[OperatingPeriod] = Field(min_length=1)
+    discharges: list[Discharge] = Field(default_factory=list)
+    cycle_months: Positive
+    reprocessing_lag_months: NonNegative
+    separation_yield: Fraction
+
+    @model_validator(mode="after")
+    def _history(self) -> Reactor:
+        _check_periods(self.operation, "operation periods")
+        months = [d.month for d in self.discharges]
+        if months != sorted(set(months)):
+            raise ValueError("discharges must be in time order, one per month")
+        return self
+
+
+class CapacityPeriod(_Model):
+    """Separative capacity (SWU/yr) from ``start`` until the next period."""
+
+    start: Month
+    swu_per_year: NonNegative
+    note: str | None = None
+
+
+class Enrichment(Facility):
+    """A centrifuge plant: weapon-grade uranium = SWU ÷ SWU-per-kg from the assays."""
+
+    kind: Literal["enrichment"]
+    exists: Fraction
+    start: Annotated[Spec, BeforeValidator(lambda v: {**v, "unit": "month"} if isinstance(v, dict) else v)]
+    capacity: list[CapacityPeriod] = Field(min_length=1)
+    leu_share: Fraction
+    growth_per_year: Annotated[Spec, within(-0.5, 1.0)]
+
+    @model_validator(mode="after")
+    def _history(self) -> Enrichment:
+        _check_periods(self.capacity, "capacity periods")
+        return self
+
+
+class Assays(_Model):
+    """U-235 fractions of feed, weapon-grade product and tails."""
+
+    feed: Annotated[Spec, within(1e-4, 0.2)]
+    product: Annotated[Spec, within(0.2, 0.999)]
+    tails: Annotated[Spec, within(1e-4, 0.0071)]
+
+
+class Weapons(_Model):
+    """Material per weapon and weaponisation."""
+
+    pu_kg: Positive
+    heu_kg: Positive
+    utilisation: Fraction
+    lag_months: Annotated[Spec, within(0, 120)]
+
+
+class NuclearTest(_Model):
+    """A nuclear test and the material its device used (Pu or HEU)."""
+
+    month: Month
+    name: str
+    uses_pu: Fraction
+    pu_kg: NonNegative
+    heu_kg: NonNegative
+    note: str | None = None
+
+
+class Profile(_Model):
+    """Everything known about a programme; see ``evidence/profiles/dprk.yaml``."""
+
+    name: str
+    title: str
+    start: Month
+    today: Month
+    facilities: list[Annotated[Reactor | Enrichment, Field(discriminator="kind")]]
+    assays: Assays
+    weapons: Weapons
+    nuclear_tests: list[NuclearTest] = Field(default_factory=list)
+    correlations: list[Correlation] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Profile:
+        ids = [f.id for f in self.facilities]
+        if len(ids) != len(set(ids)):
+            raise ValueError("facility ids must be unique")
+        if self.today < self.start:
+            raise ValueError("`today` is before `start`")
+        names = self.parameters()
+        for corr in self.correlations:
+            for name in (corr.a, corr.b):
+                if name not in names:
+                    raise ValueError(f"correlation names unknown parameter {name!r}")
+        return self
+
+    def facility(self, facility_id: str) -> Reactor | Enrichment:
+        for facility in self.facilities:
+            if facility.id == facility_id:
+                return facility
+        known = ", ".join(f.id for f in self.facilities)
+        raise KeyError(f"unknown facility {facility_id!r}; known: {known}")
+
+    def parameters(self) -> dict[str, _Spec]:
+        """Every uncertain input, by stable name, in a fixed order."""
+        out: dict[str, _Spec] = {}
+        for f in self.facilities:
+            if isinstance(f, Reactor):
+                for key in ("power_mwt", "g_pu_per_mwd", "capacity_factor", "weapons_use"):
+                    out[f"{f.id}.{key}"] = getattr(f, key)
+                for period in f.operation:
+                    out[f"{f.id}.operation.{format_month(period.start)}"] = period.fraction
+                for d in f.discharges:
+                    if d.kg is not None:
+                        out[f"{f.id}.discharge.{format_month(d.month)}.kg"] = d.kg
+                for key in ("cycle_months", "reprocessing_lag_months", "separation_yield"):
+                    out[f"{f.id}.{key}"] = getattr(f, key)
+            else:
+                out[f"{f.id}.exists"] = f.exists
+                out[f"{f.id}.start"] = f.start
+                for period in f.capacity:
+                    out[f"{f.id}.swu_per_year.{format_month(period.start)}"] = period.swu_per_year
+                out[f"{f.id}.leu_share"] = f.leu_share
+                out[f"{f.id}.growth_per_year"] = f.growth_per_year
+        for key in ("feed", "product", "tails"):
+            out[f"assays.{key}"] = getattr(self.assays, key)
+        for key in ("pu_kg", "heu_kg", "utilisation", "lag_months"):
+            out[f"weapons.{key}"] = getattr(self.weapons, key)
+        for test in self.nuclear_tests:
+            stem = f"test.{format_month(test.month)}"
+            out[f"{stem}.uses_pu"] = test.uses_pu
+            out[f"{stem}.pu_kg"] = test.pu_kg
+            out[f"{stem}.heu_kg"] = test.heu_kg
+        return out
+
+
+def load_profile(path: Path | str = "dprk") -> Profile:
+    """Load a profile by bundled name (``"dprk"``) or file path; source ids must resolve."""
+    text = str(path)
+    if not text.endswith((".yaml", ".yml")) and "/" not in text:
+        path = Path(str(EVIDENCE / "profiles" / f"{text}.yaml"))
+        if not path.is_file():
+            from .errors import InputError
+
+            raise InputError(f"no bundled profile named {text!r}", file=text)
+    sources = set(load_bibliography().by_id())
+    return validate(Profile, read_yaml(path), str(path), context={"sources": sources})

@@ -1,0 +1,75 @@
+"""The command line: output formats, exit codes, and no tracebacks on bad input."""
+
+import json
+import sys
+
+import pytest
+
+from detente import cli
+
+
+def run_cli(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["detente", *args])
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+        raise SystemExit(0)
+    captured = capsys.readouterr()
+    return info.value.code, captured.out, captured.err
+
+
+def test_run_json_records(monkeypatch, capsys):
+    code, out, _ = run_cli(monkeypatch, capsys, "run", "--samples", "2000", "--horizon",
+                           "2030-12", "--format", "json", "--dates", "2010-01,2030-12")
+    assert code == 0
+    records = json.loads(out)
+    assert {r["metric"] for r in records} == {
+        "pu_kg", "heu_kg", "warheads_possible", "warheads_assembled"}
+    assert {r["date"] for r in records} == {"2010-01", "2030-12"}
+    first = records[0]
+    assert list(first) == ["scenario", "metric", "date", "mean", "p5", "p25", "p50", "p75", "p95"]
+    assert first["p5"] <= first["p50"] <= first["p95"]
+
+
+def test_run_table_and_out_file(monkeypatch, capsys, tmp_path):
+    target = tmp_path / "r.csv"
+    code, out, _ = run_cli(monkeypatch, capsys, "run", "--samples", "1000", "--horizon",
+                           "2030-12", "--out", str(target), "--quiet")
+    assert code == 0
+    assert "Warheads possible" in out and "2030-01" in out
+    assert target.read_text().startswith("scenario,metric,date")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--samples", "1000000000000"], "samples"),
+        (["run", "--horizon", "1999-01"], "horizon"),
+        (["run", "--dates", "2050-01", "--samples", "100", "--horizon", "2030-12"], "dates"),
+        (["validate", "/nonexistent.yaml"], "no such file"),
+        (["run", "not-a-scenario"], "no bundled scenario"),
+    ],
+)
+def test_bad_input_exit_2_without_traceback(monkeypatch, capsys, args, message):
+    code, _, err = run_cli(monkeypatch, capsys, *args)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_params_lists_every_parameter_with_basis(monkeypatch, capsys, profile):
+    code, out, _ = run_cli(monkeypatch, capsys, "params", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["parameter"] for r in rows] == list(profile.parameters())
+    assert all(r["basis"] for r in rows)
+    cf = next(r for r in rows if r["parameter"] == "yongbyon-5mwe.capacity_factor")
+    assert cf["distribution"] == "PERT(0.5, 0.73, 0.9)"
+
+
+def test_sources_and_validate(monkeypatch, capsys):
+    code, out, _ = run_cli(monkeypatch, capsys, "sources", "--format", "json")
+    assert code == 0 and any(s["id"] == "hecker2005" for s in json.loads(out))
+    from detente.bibliography import EVIDENCE
+
+    code, out, _ = run_cli(monkeypatch, capsys, "validate", str(EVIDENCE / "profiles" / "dprk.yaml"))
+    assert code == 0 and "ok" in out
