@@ -111,7 +111,9 @@ def run(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same numbers).")] = 0,
     horizon: Annotated[str | None, typer.Option(help="Last month, YYYY-MM (default: start + 15 years).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
-    dates: Annotated[str | None, typer.Option(help="Report dates, e.g. 2010-01,2020-01 (default: every January).")] = None,
+    dates: Annotated[
+        str | None, typer.Option(help="Report dates, e.g. 2010-01,2020-01 (default: every January).")
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
     out_path: Annotated[Path | None, typer.Option("--out", help="Also write results to .nc, .csv or .json.")] = None,
     profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
@@ -262,5 +264,6 @@ def validate(
                   f"facilities and {len(profile.parameters())} parameters")
     else:
         scenario = load_scenario(file)
-        out.print(f"[green]ok[/]: scenario {scenario.name!r} starting "
-                  f"{file and scenario.start // 12}-{scenario.start % 12 + 1:02d}")
+        from .months import format_month
+
+        out.print(f"[green]ok[/]: scenario {scenario.name!r} starting {format_month(scenario.start)}")
