@@ -56,9 +56,56 @@ class KgBins:
         return 0.5 * (self.lower_edges() + self.upper_edges())
 
     interpolate = True
+    zero = 0  # the bin read as exactly zero
 
 
-Bins = CountBins | KgBins
+@dataclass(frozen=True)
+class SignedCountBins:
+    """Integer differences −(half−1) … half−1; bin ``half - 1`` is zero."""
+
+    half: int = 2048
+
+    @property
+    def size(self) -> int:
+        return 2 * self.half - 1
+
+    def lower_edges(self) -> np.ndarray:
+        return np.arange(self.size, dtype=float) - (self.half - 1)
+
+    upper_edges = lower_edges
+    centres = lower_edges
+    interpolate = False
+
+
+@dataclass(frozen=True)
+class SignedKgBins:
+    """Kilogram differences: the KgBins mirrored around zero (bin ``half.size - 1`` is zero)."""
+
+    half: KgBins = KgBins()
+
+    @property
+    def size(self) -> int:
+        return 2 * self.half.size - 1
+
+    def lower_edges(self) -> np.ndarray:
+        lo, hi = self.half.lower_edges(), self.half.upper_edges()
+        return np.concatenate([-hi[:0:-1], [-self.half.floor], lo[1:]])
+
+    def upper_edges(self) -> np.ndarray:
+        lo, hi = self.half.lower_edges(), self.half.upper_edges()
+        return np.concatenate([-lo[:0:-1], [self.half.floor], hi[1:]])
+
+    def centres(self) -> np.ndarray:
+        return 0.5 * (self.lower_edges() + self.upper_edges())
+
+    interpolate = True
+
+    @property
+    def zero(self) -> int:
+        return self.half.size - 1
+
+
+Bins = CountBins | KgBins | SignedCountBins | SignedKgBins
 
 
 def quantiles(counts: np.ndarray, bins: Bins, qs: np.ndarray) -> np.ndarray:
@@ -78,7 +125,8 @@ def quantiles(counts: np.ndarray, bins: Bins, qs: np.ndarray) -> np.ndarray:
             inside = np.take_along_axis(counts, k[..., None], -1)[..., 0]
             with np.errstate(invalid="ignore", divide="ignore"):
                 frac = np.clip((target[..., 0] - before) / inside, 0, 1)
-            value = np.where(k == 0, 0.0, lower[k] + (upper[k] - lower[k]) * frac)
+            value = lower[k] + (upper[k] - lower[k]) * frac
+            value = np.where(k == getattr(bins, "zero", -1), 0.0, value)
         else:
             value = lower[k]
         out[..., j] = np.where(total[..., 0] > 0, value, np.nan)

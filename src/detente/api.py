@@ -14,7 +14,7 @@ from .plan import compile_plan
 from .profile import Profile, load_profile
 from .results import Results
 from .scenario import Scenario, load_scenario
-from .simulator import BINS, METRICS
+from .simulator import BINS, DELTA_BINS, METRICS
 
 
 def simulate(
@@ -25,28 +25,33 @@ def simulate(
     seed: int = 0,
     horizon: str | None = None,
     workers: int = 1,
+    baseline: str | None = None,
+    threshold: int = 200,
     progress=None,
 ) -> Results:
     """Simulate scenarios (bundled names, file paths or ``Scenario`` objects) on common draws.
 
     ``horizon`` is ``"YYYY-MM"`` (default: 15 years after the latest scenario start);
-    ``progress`` is called with the number of samples each finished block held.
+    ``baseline`` names the scenario paired differences are taken against (default: the one of
+    kind ``baseline``, e.g. ``no-deal``, when it runs beside others); ``threshold`` is the
+    warhead count whose arrival month is reported; ``progress`` is called with the number of
+    samples each finished block held.
     """
     if isinstance(scenarios, str | Scenario):
         scenarios = [scenarios]
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    plan = compile_plan(prof, loaded, horizon)
+    plan = compile_plan(prof, loaded, horizon, baseline, threshold)
     merged = execute(plan, samples, seed, workers, progress)
     names = [s.name for s in loaded]
     order = sorted(merged.horizon)
     horizon_values = {
-        s: {m: np.concatenate([merged.horizon[b][s][m] for b in order]) for m in METRICS}
+        s: {m: np.concatenate([merged.horizon[b][s][m] for b in order]) for m in merged.horizon[order[0]][s]}
         for s in names
     }
     kept = sorted(merged.draws)
     draws = {
-        p: np.concatenate([merged.draws[b][p] for b in kept]) for p in plan.parameters
+        p: np.concatenate([merged.draws[b][p] for b in kept]) for p in plan.parameter_specs()
     } if kept else {}
     sums = {s: {m: block_sums_in_order(merged, s, m) for m in ("pu_kg", "heu_kg")} for s in names}
     attrs = {
@@ -59,13 +64,16 @@ def simulate(
         "start": format_month(plan.grid.start),
         "horizon": format_month(plan.grid.end),
         "scenario_starts": ",".join(f"{s.name}={format_month(s.start)}" for s in loaded),
+        "baseline": names[plan.baseline] if plan.baseline is not None else "",
+        "threshold": threshold,
     }
     return Results(
         scenarios=names,
         months=plan.grid.labels(),
         counts={s: merged.counts(s) for s in names},
         sums=sums,
-        bins={m: BINS[m] for m in METRICS},
+        bins={**{m: BINS[m] for m in METRICS},
+              **({m: b for m, b in DELTA_BINS.items()} if plan.baseline is not None else {})},
         horizon_values=horizon_values,
         draws=draws,
         attrs=attrs,

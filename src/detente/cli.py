@@ -72,8 +72,10 @@ def _dates(text: str | None) -> list[str] | None:
 
 
 def _fmt(value: float, metric: str) -> str:
-    if value != value:  # NaN
+    if value != value or value in (float("inf"), float("-inf")):  # NaN, or beyond the horizon
         return "–"
+    if metric == "months":
+        return f"{value:,.0f}"
     return f"{value:,.0f}" if metric.startswith("warheads") or value >= 100 else f"{value:,.1f}"
 
 
@@ -166,6 +168,106 @@ def _print_table(results, dates: list[str]) -> None:
     for metric in overflowed(results):
         err.print(f"note: some samples of {metric} exceeded the histogram's top bin; "
                   "upper quantiles there are lower bounds")
+
+
+@app.command()
+def compare(
+    scenarios: Annotated[list[str], typer.Argument(help="Scenario names or files (the baseline is added if missing).")],
+    baseline: Annotated[str, typer.Option(help="Scenario the others are compared with.")] = "no-deal",
+    samples: Annotated[int, typer.Option(help="Monte Carlo samples.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    horizon: Annotated[str | None, typer.Option(help="Last month, YYYY-MM (default: start + 15 years).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
+    dates: Annotated[
+        str | None, typer.Option(help="Horizons to report, e.g. 2032-01,2037-01 (default: +5, +10 years and the horizon).")
+    ] = None,
+    threshold: Annotated[int, typer.Option(help="Report months until warheads possible reach this many.")] = 200,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Also write results to .nc, .csv or .json.")] = None,
+    profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """What each deal buys: scenarios against a baseline on the same random draws."""
+    from .api import simulate
+    from .scenario import load_scenario
+
+    names = [baseline, *[s for s in scenarios if s != baseline]]
+    loaded = [load_scenario(s) for s in names]
+    bar, tick = _progress(samples, quiet or fmt != Format.table)
+    if bar:
+        bar.start()
+    try:
+        results = simulate(loaded, profile=profile, samples=samples, seed=seed, horizon=horizon,
+                           workers=workers, baseline=loaded[0].name, threshold=threshold, progress=tick)
+    finally:
+        if bar:
+            bar.stop()
+    chosen = results.check_dates(_dates(dates) or _compare_dates(results, loaded[0].start))
+    if out_path:
+        _write(results, out_path, chosen)
+    if fmt == Format.json:
+        print(json.dumps(results.records(chosen), indent=1))
+    elif fmt == Format.csv:
+        sys.stdout.write(results.summary(chosen).to_csv(index=False, float_format="%.6g"))
+    else:
+        _print_compare(results, chosen)
+
+
+def _compare_dates(results, start: int) -> list[str]:
+    from .months import format_month
+
+    wanted = [format_month(start + 60), format_month(start + 120), results.months[-1]]
+    return [d for d in dict.fromkeys(wanted) if d in results.months]
+
+
+def _cell(row, metric: str, scale: float = 1.0) -> str:
+    lo, mid, hi = (row.p5 * scale, row.p50 * scale, row.p95 * scale)
+    if scale < 0:
+        lo, hi = hi, lo
+    return f"{_fmt(mid, metric)} ({_fmt(lo, metric)}–{_fmt(hi, metric)})"
+
+
+def _print_compare(results, dates: list[str]) -> None:
+    frame = results.summary(dates)
+    base = results.baseline
+    n = results.attrs["threshold"]
+
+    def pick(scenario, metric, date):
+        rows = frame[(frame.scenario == scenario) & (frame.metric == metric) & (frame.date == date)]
+        return rows.iloc[0] if len(rows) else None
+
+    for date in dates:
+        table = Table(title=f"{date}: median (90 % interval); paired differences vs {base}")
+        for column in ("scenario", "warheads possible", "warheads averted", "Pu (kg)", "HEU (kg)",
+                       "P(in force)", "P(cheated)", "P(detected)"):
+            table.add_column(column, justify="left" if column == "scenario" else "right")
+        for scenario in results.scenarios:
+            averted = pick(scenario, "delta:warheads_possible", date)
+            probs = [pick(scenario, f"p_{e}", date) for e in ("in_force", "cheated", "detected")]
+            table.add_row(
+                scenario,
+                _cell(pick(scenario, "warheads_possible", date), "warheads"),
+                _cell(averted, "warheads", -1.0) if averted is not None else "–",
+                _cell(pick(scenario, "pu_kg", date), "kg"),
+                _cell(pick(scenario, "heu_kg", date), "kg"),
+                *[f"{p['mean']:.0%}" if p is not None else "–" for p in probs],
+            )
+        out.print(table)
+    end = results.months[-1]
+    table = Table(title=f"To the horizon ({end})")
+    for column in ("scenario", f"months until {n} warheads", "delay vs baseline (months)",
+                   "months production halted", "deal lasted (months)"):
+        table.add_column(column, justify="left" if column == "scenario" else "right")
+    for scenario in results.scenarios:
+        cells = []
+        for metric in (f"months_to_{n}_warheads", f"delta:months_to_{n}_warheads", "months_halted",
+                       "deal_months"):
+            row = pick(scenario, metric, end)
+            cells.append("–" if row is None else _cell(row, "months"))
+        table.add_row(scenario, *cells)
+    out.print(table)
+    out.print(f"{results.attrs['samples']:,} samples · seed {results.attrs['seed']} · "
+              "differences are paired (same draws); '>' values beyond the horizon show as –")
 
 
 @app.command()

@@ -37,8 +37,11 @@ class Merged:
 
     @classmethod
     def empty(cls, plan: Plan) -> Merged:
-        names = [HISTORY, *(s.name for s in plan.scenarios)]
-        return cls({name: new_tally(plan.grid.size) for name in names})
+        tallies = {HISTORY: new_tally(plan.grid.size)}
+        for k, scenario in enumerate(plan.scenarios):
+            paired = plan.baseline is not None and k != plan.baseline
+            tallies[scenario.name] = new_tally(plan.grid.size, deltas=paired)
+        return cls(tallies)
 
     def add(self, plan: Plan, seed: int, block: int, n: int) -> None:
         out = simulate_block(plan, seed, block, n, self.tallies)
@@ -58,7 +61,7 @@ class Merged:
     def counts(self, scenario: str) -> Tally:
         """A scenario's counts over the whole grid (shared history + its own future)."""
         history = self.tallies[HISTORY]
-        return {m: history[m] + c for m, c in self.tallies[scenario].items()}
+        return {m: history[m] + c if m in history else c for m, c in self.tallies[scenario].items()}
 
 
 def blocks_of(samples: int) -> list[tuple[int, int]]:

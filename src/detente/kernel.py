@@ -25,6 +25,19 @@ def kg_bin(x: float, floor: float, inv_log_ratio: float, size: int) -> int:
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _signed_kg(x: float, floor: float, inv_log_ratio: float, size: int) -> int:
+    """Bin of a signed kg difference: ``size - 1`` is zero, above it positive log bins."""
+    b = kg_bin(abs(x), floor, inv_log_ratio, size)
+    return size - 1 + b if x >= 0 else size - 1 - b
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _signed_count(x: float, size: int) -> int:
+    """Bin of a signed warhead difference: ``size - 1`` is zero, clipped at ±(size - 1)."""
+    return min(max(int(x), 1 - size), size - 1) + size - 1
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _discharge(r, s, moved, full, campaign, core, run, spent, due, next_due):
     """Move ``moved`` kg from core to spent fuel; book a campaign unless one is pending."""
     core[r, s] -= moved
@@ -53,12 +66,20 @@ def run_months(
     core, run, spent, due, pu_sep, heu_made, pu_used, heu_used, ring_pu, ring_heu, e_factor,
     cnt_pu, cnt_heu, cnt_wp, cnt_wa, sum_pu, sum_heu, final,
     kg_floor, kg_inv_log_ratio,
+    ctl, ctl_from, r_fidx, e_fidx, rcl, ship_month, ship_pu, ship_heu,
+    base, base_mode, d_pu, d_heu, d_wp, d_wa, threshold, reach,
 ):
     """Step months ``t0`` … ``t1 - 1`` for every sample, in place.
 
     Reactor discharge kinds: 0 none, 1 full core, 2 partial (``kg_table`` row ``r_kgidx``);
     ``r_sep`` is the recorded campaign month or -1 to use the sampled reprocessing lag. Bin
     indices of a month are gathered first and counted in a second, tight loop.
+
+    Deals: from month ``ctl_from`` on, ``ctl[f, t - ctl_from, s]`` is 1 while facility ``f`` runs
+    (reactors ``r_fidx``, enrichment ``e_fidx``, reprocessing plant ``rcl`` or -1); material
+    leaves the country at ``ship_month``. ``base_mode`` 1 stores this run's values from
+    ``ctl_from`` on in ``base`` (the baseline); 2 counts paired differences from ``base`` into
+    the ``d_*`` histograms. ``reach`` records the first month warheads possible ≥ ``threshold``.
     """
     n = pu_sep.shape[0]
     n_r = core.shape[0]
@@ -73,6 +94,10 @@ def run_months(
     bin_heu = np.empty(n, dtype=np.int64)
     bin_wp = np.empty(n, dtype=np.int64)
     bin_wa = np.empty(n, dtype=np.int64)
+    bin_dpu = np.empty(n, dtype=np.int64)
+    bin_dheu = np.empty(n, dtype=np.int64)
+    bin_dwp = np.empty(n, dtype=np.int64)
+    bin_dwa = np.empty(n, dtype=np.int64)
     for t in range(t0, t1):
         # reactors: irradiate, discharge, reprocess (stage loops over samples vectorise)
         for r in range(n_r):
@@ -80,9 +105,15 @@ def run_months(
             on = r_on[r, p]
             rows = r_rows[r, p]
             c, m = core[r], run[r]
-            for s in range(n):
-                c[s] += rows[s]
-                m[s] += on
+            if t >= ctl_from:
+                go = ctl[r_fidx[r], t - ctl_from]
+                for s in range(n):
+                    c[s] += rows[s] * go[s]
+                    m[s] += on * go[s]
+            else:
+                for s in range(n):
+                    c[s] += rows[s]
+                    m[s] += on
             kind = r_kind[r, t]
             if kind > 0:  # a recorded discharge: whole core, or a partial one
                 for s in range(n):
@@ -98,7 +129,7 @@ def run_months(
             if t >= next_due[r]:
                 low = NEVER
                 for s in range(n):
-                    if t >= due[r, s]:
+                    if t >= due[r, s] and (rcl < 0 or t < ctl_from or ctl[rcl, t - ctl_from, s]):
                         pu_sep[s] += spent[r, s] * r_yield[r, s]
                         spent[r, s] = 0.0
                         due[r, s] = NEVER
@@ -113,8 +144,17 @@ def run_months(
                 step = e_step[e]
                 for s in range(n):
                     factor[s] *= step[s]
-            for s in range(n):
-                heu_made[s] += rows[s] * factor[s] * (t >= start[s])
+            if t >= ctl_from:
+                go = ctl[e_fidx[e], t - ctl_from]
+                for s in range(n):
+                    heu_made[s] += rows[s] * factor[s] * (t >= start[s]) * go[s]
+            else:
+                for s in range(n):
+                    heu_made[s] += rows[s] * factor[s] * (t >= start[s])
+        for s in range(n):
+            if ship_month[s] == t:
+                pu_used[s] += ship_pu[s] * max(pu_sep[s] - pu_used[s], 0.0)
+                heu_used[s] += ship_heu[s] * max(heu_made[s] - heu_used[s], 0.0)
         k = test_of_month[t]
         if k >= 0:
             for s in range(n):
@@ -142,6 +182,20 @@ def run_months(
             bin_wa[s] = min(int(wa), nc - 1)
             total_pu += pu
             total_heu += heu
+            if wp >= threshold and reach[s] == NEVER:
+                reach[s] = t
+            if base_mode == 1 and t >= ctl_from:
+                j = t - ctl_from
+                base[0, j, s] = pu
+                base[1, j, s] = heu
+                base[2, j, s] = wp
+                base[3, j, s] = wa
+            elif base_mode == 2 and t >= ctl_from:
+                j = t - ctl_from
+                bin_dpu[s] = _signed_kg(pu - base[0, j, s], kg_floor, kg_inv_log_ratio, nkg)
+                bin_dheu[s] = _signed_kg(heu - base[1, j, s], kg_floor, kg_inv_log_ratio, nkg)
+                bin_dwp[s] = _signed_count(wp - base[2, j, s], nc)
+                bin_dwa[s] = _signed_count(wa - base[3, j, s], nc)
             if t == t1 - 1:
                 final[0, s] = pu
                 final[1, s] = heu
@@ -153,3 +207,8 @@ def run_months(
         _count(cnt_heu[t], bin_heu)
         _count(cnt_wp[t], bin_wp)
         _count(cnt_wa[t], bin_wa)
+        if base_mode == 2 and t >= ctl_from:
+            _count(d_pu[t], bin_dpu)
+            _count(d_heu[t], bin_dheu)
+            _count(d_wp[t], bin_dwp)
+            _count(d_wa[t], bin_dwa)

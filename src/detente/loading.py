@@ -35,7 +35,7 @@ def read_yaml(path: Path | str) -> Any:
 
 
 _TAGS = {"fixed", "uniform", "triangular", "pert", "normal", "lognormal", "beta", "bernoulli",
-         "discrete", "reactor", "enrichment"}
+         "discrete", "reactor", "enrichment", "reprocessing"}
 
 
 def field_path(loc: tuple[Any, ...], data: Any) -> str:

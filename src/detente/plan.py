@@ -9,7 +9,8 @@ import numpy as np
 
 from .errors import InputError
 from .months import MonthGrid, format_month, parse_month
-from .profile import Enrichment, Profile, Reactor
+from .deal_plan import DealPlan, compile_deal, production_mask
+from .profile import Enrichment, Profile, Reactor, Reprocessing
 from .scenario import Scenario
 from .uncertain import _Spec
 
@@ -51,6 +52,22 @@ class Plan:
     enrichment: tuple[EnrichmentPlan, ...]
     tests: tuple[TestPlan, ...]
     lag_slots: int  # ring-buffer length for the weaponisation lag
+    deals: tuple[DealPlan | None, ...]  # per scenario (None: no phases)
+    baseline: int | None  # index of the scenario paired differences are taken against
+    threshold: int  # warheads: report months until the arsenal reaches this many
+    reactor_facility: np.ndarray  # (R,) index of each reactor among profile.facilities
+    enrichment_facility: np.ndarray  # (E,)
+    reprocessing_facility: int  # -1 if the profile has no reprocessing plant
+    production: np.ndarray  # (F,) facilities that make fissile material
+    undeclared: np.ndarray  # (F,)
+
+    def parameter_specs(self) -> dict[str, _Spec]:
+        """Profile parameters and every scenario's own."""
+        out = dict(self.parameters)
+        for deal in self.deals:
+            if deal is not None:
+                out.update(deal.parameters)
+        return out
 
 
 def _periods(starts: list[int], ends: list[int | None], grid: MonthGrid, empty: int) -> np.ndarray:
@@ -69,9 +86,17 @@ def _capacity_periods(facility: Enrichment, grid: MonthGrid) -> np.ndarray:
 
 
 def compile_plan(
-    profile: Profile, scenarios: list[Scenario], horizon: str | int | None = None
+    profile: Profile,
+    scenarios: list[Scenario],
+    horizon: str | int | None = None,
+    baseline: str | None = None,
+    threshold: int = 200,
 ) -> Plan:
-    """Check run-level consistency and build the :class:`Plan`."""
+    """Check run-level consistency and build the :class:`Plan`.
+
+    ``baseline`` names the scenario paired differences are taken against (default: a scenario
+    of kind ``baseline`` if there is one and another scenario to compare with it).
+    """
     if not scenarios:
         raise InputError("no scenario given", field="scenarios")
     names = [s.name for s in scenarios]
@@ -122,7 +147,7 @@ def compile_plan(
                     discharges[grid.index(d.month)] = (sep, kg)
             auto = grid.index(f.discharges[-1].month) if f.discharges else 0
             reactors.append(ReactorPlan(f, period, discharges, auto))
-        else:
+        elif isinstance(f, Enrichment):
             growth = grid.index(profile.today) + 1
             enrichment.append(EnrichmentPlan(f, _capacity_periods(f, grid), growth))
     tests = tuple(
@@ -131,6 +156,18 @@ def compile_plan(
         if grid.start <= t.month <= grid.end
     )
     lag_max = profile.weapons.lag_months.quantile(1.0)
+    if baseline is None:
+        kinds = [i for i, sc in enumerate(scenarios) if sc.kind == "baseline"]
+        base = kinds[0] if kinds and len(scenarios) > 1 else None
+    elif baseline in names:
+        base = names.index(baseline)
+    else:
+        raise InputError(f"baseline {baseline!r} is not among the scenarios ({', '.join(names)})",
+                         field="baseline")
+    if not 1 <= threshold <= 2000:
+        raise InputError("must be between 1 and 2,000 warheads", field="threshold")
+    kinds_of = [type(f) for f in profile.facilities]
+    rcl = [i for i, k in enumerate(kinds_of) if k is Reprocessing]
     return Plan(
         profile=profile,
         scenarios=tuple(scenarios),
@@ -141,4 +178,12 @@ def compile_plan(
         enrichment=tuple(enrichment),
         tests=tests,
         lag_slots=int(np.ceil(lag_max)) + 2,
+        deals=tuple(compile_deal(sc, profile, grid.start) if sc.phases else None for sc in scenarios),
+        baseline=base,
+        threshold=threshold,
+        reactor_facility=np.array([i for i, k in enumerate(kinds_of) if k is Reactor], dtype=np.int64),
+        enrichment_facility=np.array([i for i, k in enumerate(kinds_of) if k is Enrichment], dtype=np.int64),
+        reprocessing_facility=rcl[0] if rcl else -1,
+        production=production_mask(profile),
+        undeclared=np.array([not f.declared for f in profile.facilities]),
     )

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -23,7 +22,9 @@ from pydantic import (
 from .bibliography import EVIDENCE, load_bibliography
 from .loading import read_yaml, validate
 from .months import format_month, parse_month
+from .dynamics import Dynamics, Sanction, Values
 from .uncertain import Correlation, Spec, _Spec
+from .validators import Fraction, NonNegative, Positive, within
 
 
 def _month(value: object) -> object:
@@ -33,25 +34,6 @@ def _month(value: object) -> object:
 
 
 Month = Annotated[int, BeforeValidator(_month)]
-
-
-def within(low: float | None = None, high: float | None = None):
-    """Validator: every value the spec can produce lies in [low, high]."""
-
-    def check(spec: _Spec) -> _Spec:
-        lo, hi = spec.quantile(0.0), spec.quantile(1.0)
-        if low is not None and lo < low:
-            raise ValueError(f"values must be ≥ {low:g}; this distribution reaches {lo:g}")
-        if high is not None and hi > high:
-            raise ValueError(f"values must be ≤ {high:g}; this distribution reaches {hi:g}")
-        return spec
-
-    return AfterValidator(check)
-
-
-NonNegative = Annotated[Spec, within(0)]
-Fraction = Annotated[Spec, within(0, 1)]
-Positive = Annotated[Spec, within(1e-9)]
 
 
 class _Model(BaseModel):
@@ -160,6 +142,12 @@ class Enrichment(Facility):
         return self
 
 
+class Reprocessing(Facility):
+    """The plant that separates plutonium from spent fuel; campaigns wait while it is stopped."""
+
+    kind: Literal["reprocessing"]
+
+
 class Assays(_Model):
     """U-235 fractions of feed, weapon-grade product and tails."""
 
@@ -195,11 +183,14 @@ class Profile(_Model):
     title: str
     start: Month
     today: Month
-    facilities: list[Annotated[Reactor | Enrichment, Field(discriminator="kind")]]
+    facilities: list[Annotated[Reactor | Enrichment | Reprocessing, Field(discriminator="kind")]]
     assays: Assays
     weapons: Weapons
     nuclear_tests: list[NuclearTest] = Field(default_factory=list)
     correlations: list[Correlation] = Field(default_factory=list)
+    dynamics: Dynamics
+    values: Values
+    sanctions: list[Sanction] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:
@@ -215,7 +206,7 @@ class Profile(_Model):
                     raise ValueError(f"correlation names unknown parameter {name!r}")
         return self
 
-    def facility(self, facility_id: str) -> Reactor | Enrichment:
+    def facility(self, facility_id: str) -> Reactor | Enrichment | Reprocessing:
         for facility in self.facilities:
             if facility.id == facility_id:
                 return facility
@@ -236,7 +227,7 @@ class Profile(_Model):
                         out[f"{f.id}.discharge.{format_month(d.month)}.kg"] = d.kg
                 for key in ("cycle_months", "reprocessing_lag_months", "separation_yield"):
                     out[f"{f.id}.{key}"] = getattr(f, key)
-            else:
+            elif isinstance(f, Enrichment):
                 out[f"{f.id}.exists"] = f.exists
                 out[f"{f.id}.start"] = f.start
                 for period in f.capacity:
@@ -252,6 +243,15 @@ class Profile(_Model):
             out[f"{stem}.uses_pu"] = test.uses_pu
             out[f"{stem}.pu_kg"] = test.pu_kg
             out[f"{stem}.heu_kg"] = test.heu_kg
+        d = self.dynamics
+        for key in Dynamics.model_fields:
+            if key != "restart_months":
+                out[f"deal.{key}"] = getattr(d, key)
+        for key in type(d.restart_months).model_fields:
+            out[f"deal.restart.{key}"] = getattr(d.restart_months, key)
+        out.update(self.values.parameters())
+        for sanction in self.sanctions:
+            out[f"sanction.{sanction.id}"] = sanction.musd_per_year
         return out
 
 

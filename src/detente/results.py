@@ -40,16 +40,26 @@ class Results:
     def metrics(self) -> list[str]:
         return list(self.bins)
 
+    @property
+    def baseline(self) -> str | None:
+        """The scenario paired differences are taken against, if any."""
+        return self.attrs.get("baseline") or None
+
     def _check_metric(self, metric: str) -> None:
         if metric not in self.bins:
             raise InputError(f"unknown metric {metric!r}; known: {', '.join(self.bins)}",
                              field="metric")
 
     def quantiles(self, metric: str, qs: Sequence[float] = QUANTILES) -> xr.DataArray:
-        """``scenario × date × quantile`` of ``metric``."""
+        """``scenario × date × quantile`` of ``metric`` (NaN where a scenario lacks it, e.g. the
+        baseline's own paired difference)."""
         self._check_metric(metric)
-        data = np.stack([quantiles(self.counts[s][metric], self.bins[metric], np.asarray(qs))
-                         for s in self.scenarios])
+        empty = np.full((len(self.months), len(qs)), np.nan)
+        data = np.stack([
+            quantiles(self.counts[s][metric], self.bins[metric], np.asarray(qs))
+            if metric in self.counts[s] else empty
+            for s in self.scenarios
+        ])
         return xr.DataArray(
             data,
             dims=("scenario", "date", "quantile"),
@@ -64,21 +74,47 @@ class Results:
         rows = []
         samples = self.attrs["samples"]
         for s in self.scenarios:
-            total = self.sums[s].get(metric)  # kg metrics: exact sums; counts: histogram
-            if total is None:
-                rows.append(mean_from_counts(self.counts[s][metric], self.bins[metric]))
-            else:
+            plain = metric.removeprefix("delta:")
+            if metric not in self.counts[s]:
+                rows.append(np.full(len(self.months), np.nan))
+            elif plain in self.sums[s]:  # kg: exact sums; a paired mean is a difference of means
+                total = self.sums[s][plain] - (self.sums[self.baseline][plain] if plain != metric else 0)
                 rows.append(total / samples)
+            else:
+                rows.append(mean_from_counts(self.counts[s][metric], self.bins[metric]))
         return xr.DataArray(np.stack(rows), dims=("scenario", "date"),
                             coords={"scenario": self.scenarios, "date": self._dates()},
                             name=metric, attrs={"units": _units(metric)})
 
     def horizon(self, metric: str) -> xr.DataArray:
-        """Per-sample value of ``metric`` at the horizon: ``scenario × draw``."""
-        self._check_metric(metric)
-        data = np.stack([self.horizon_values[s][metric] for s in self.scenarios])
+        """Per-sample value at the horizon, ``scenario × draw`` (NaN where a scenario lacks it).
+
+        Metrics: the binned ones, ``months_to_threshold`` (months from the scenario start until
+        warheads possible reach the run's threshold; NaN if not by the horizon) and, for deals,
+        ``months_halted``, ``deal_months`` (from the first phase to collapse or the horizon),
+        ``collapsed``, ``cheated`` and ``detected`` (0/1).
+        """
+        known = {m for v in self.horizon_values.values() for m in v}
+        if metric not in known:
+            raise InputError(f"unknown metric {metric!r}; known: {', '.join(sorted(known))}",
+                             field="metric")
+        size = len(next(iter(self.horizon_values.values()))["pu_kg"])
+        data = np.stack([self.horizon_values[s].get(metric, np.full(size, np.nan, np.float32))
+                         for s in self.scenarios])
         return xr.DataArray(data, dims=("scenario", "draw"),
                             coords={"scenario": self.scenarios}, name=metric)
+
+    def probability(self, event: str) -> xr.DataArray:
+        """``scenario × date`` share of samples with the deal ``in_force``, or that have
+        ``cheated`` or been ``detected`` by each month (NaN for scenarios without a deal)."""
+        rows = []
+        for s in self.scenarios:
+            counts = self.counts[s].get(f"deal:{event}")
+            has_deal = "deal_months" in self.horizon_values[s]
+            rows.append(counts / self.attrs["samples"] if has_deal else np.full(len(self.months), np.nan))
+        return xr.DataArray(np.stack(rows), dims=("scenario", "date"),
+                            coords={"scenario": self.scenarios, "date": self._dates()},
+                            name=f"p_{event}")
 
     def default_dates(self) -> list[str]:
         """Every January on the grid, plus the horizon."""
@@ -107,27 +143,72 @@ class Results:
 
     def summary(self, dates: Sequence[str] | None = None,
                 metrics: Sequence[str] | None = None) -> pd.DataFrame:
-        """Tidy table: scenario, metric, date, mean, p5, p25, p50, p75, p95."""
+        """Tidy table: scenario, metric, date, mean, p5, p25, p50, p75, p95.
+
+        Binned metrics (and their paired ``delta:`` forms, scenario minus baseline) at each date;
+        for deals ``p_in_force``, ``p_cheated``, ``p_detected`` (the share in ``mean``); at the
+        horizon, per-sample metrics such as ``months_to_<N>_warheads`` and ``months_halted``.
+        """
         dates = self.check_dates(dates)
         index = [self.months.index(d) for d in dates]
-        frames = []
+        rows = []
         for metric in metrics or self.metrics:
             q = self.quantiles(metric).values[:, index, :]
             mean = self.mean(metric).values[:, index]
             for i, scenario in enumerate(self.scenarios):
-                frame = pd.DataFrame(q[i], columns=COLUMNS[4:])
-                frame.insert(0, "mean", mean[i])
-                frame.insert(0, "date", dates)
-                frame.insert(0, "metric", metric)
-                frame.insert(0, "scenario", scenario)
-                frames.append(frame)
-        return pd.concat(frames, ignore_index=True)[COLUMNS]
+                if metric not in self.counts[scenario]:
+                    continue
+                for j, date in enumerate(dates):
+                    rows.append([scenario, metric, date, mean[i, j], *q[i, j]])
+        if metrics is None:
+            rows += self._deal_rows(dates, index)
+            if self.months[-1] in dates:
+                rows += self._horizon_rows()
+        return pd.DataFrame(rows, columns=COLUMNS)
+
+    def _deal_rows(self, dates: list[str], index: list[int]) -> list[list]:
+        rows = []
+        for event in ("in_force", "cheated", "detected"):
+            p = self.probability(event).values[:, index]
+            for i, scenario in enumerate(self.scenarios):
+                if not np.isnan(p[i]).all():
+                    rows += [[scenario, f"p_{event}", d, p[i, j], *[np.nan] * 5]
+                             for j, d in enumerate(dates)]
+        return rows
+
+    def _horizon_rows(self) -> list[list]:
+        rows = []
+        end = self.months[-1]
+        n = self.attrs.get("threshold", 0)
+        names = {"months_to_threshold": f"months_to_{n}_warheads", "months_halted": "months_halted",
+                 "deal_months": "deal_months"}
+        base = self.baseline
+        known = {m for v in self.horizon_values.values() for m in v}
+        for metric, label in names.items():
+            if metric not in known:
+                continue
+            values = self.horizon(metric).values.astype(float)
+            for i, scenario in enumerate(self.scenarios):
+                x = values[i]
+                if np.isnan(x).all():
+                    continue
+                if metric == "months_to_threshold":
+                    x = np.where(np.isnan(x), np.inf, x)  # not reached by the horizon
+                rows.append([scenario, label, end, *_stats(x)])
+                if metric == "months_to_threshold" and base is not None and scenario != base:
+                    b = np.where(np.isnan(values[self.scenarios.index(base)]), np.inf,
+                                 values[self.scenarios.index(base)])
+                    with np.errstate(invalid="ignore"):
+                        d = np.where(np.isinf(x) & np.isinf(b), 0.0, x - b)
+                    rows.append([scenario, f"delta:{label}", end, *_stats(d)])
+        return rows
 
     def records(self, dates: Sequence[str] | None = None) -> list[dict]:
-        """JSON-ready records ``{scenario, metric, date, mean, p5, …, p95}``."""
+        """JSON-ready records ``{scenario, metric, date, mean, p5, …, p95}`` (null where a value
+        is undefined or beyond the horizon)."""
         frame = self.summary(dates)
         return [
-            {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
+            {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
             for row in frame.to_dict(orient="records")
         ]
 
@@ -140,9 +221,13 @@ class Results:
         """All months' quantiles and means, per-sample horizon values, and run metadata."""
         data = {}
         for metric in self.metrics:
-            data[metric] = self.quantiles(metric)
-            data[f"{metric}_mean"] = self.mean(metric)
-            data[f"{metric}_at_horizon"] = self.horizon(metric)
+            key = metric.replace(":", "_")
+            data[key] = self.quantiles(metric)
+            data[f"{key}_mean"] = self.mean(metric)
+            if metric in self.horizon_values[self.scenarios[0]]:
+                data[f"{key}_at_horizon"] = self.horizon(metric)
+        for event in ("in_force", "cheated", "detected"):
+            data[f"p_{event}"] = self.probability(event)
         attrs = {k: (v if isinstance(v, int | float | str) else str(v))
                  for k, v in self.attrs.items()}
         return xr.Dataset(data, attrs=attrs)
@@ -156,6 +241,13 @@ class Results:
         return np.array(self.months, dtype="datetime64[M]").astype("datetime64[ns]")
 
 
+def _stats(x: np.ndarray) -> list[float]:
+    """Mean (NaN if any value is infinite) and the reported quantiles of per-sample values."""
+    q = np.quantile(x, QUANTILES, method="inverted_cdf")
+    mean = float(x.mean()) if np.isfinite(x).all() else np.nan
+    return [mean, *q]
+
+
 def _units(metric: str) -> str:
     return "kg" if metric.endswith("_kg") else "warheads"
 
@@ -165,7 +257,7 @@ def overflowed(results: Results) -> list[str]:
     out = []
     for metric, spec in results.bins.items():
         if isinstance(spec, CountBins) and any(
-            results.counts[s][metric][:, -1].any() for s in results.scenarios
+            results.counts[s][metric][:, -1].any() for s in results.scenarios if metric in results.counts[s]
         ):
             out.append(metric)
     return out

@@ -1,18 +1,26 @@
-"""Scenarios: what happens from a start month on. The foundation knows one, ``no-deal``:
-the baseline in which every facility keeps operating as the profile's future assumptions say.
-Agreements (phases, measures, incentives) extend this model."""
+"""Scenarios: what happens from a start month on.
+
+``no-deal`` has no phases: every facility keeps operating as the profile's future assumptions
+say. An agreement is a list of phases. A phase starts at signature, after another phase is
+complete and verified, or on a date; it takes an uncertain implementation time; it carries the
+DPRK's *measures* (on named facilities or sites, moratoria, declarations, shipping material out,
+tension reduction), the other side's *incentives* (sanctions relief by measure, aid, exercise
+suspension, …) and *verification* (who checks which sites, how well). *Triggers* are outside
+events (a satellite launch) that may be ruled a breach.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from .bibliography import EVIDENCE, load_bibliography
 from .errors import InputError
 from .loading import read_yaml, validate
 from .months import parse_month
+from .validators import Fraction, NonNegative
 
 
 def _month(value: object) -> object:
@@ -21,17 +29,184 @@ def _month(value: object) -> object:
     raise ValueError("write months as 'YYYY-MM'")
 
 
-class Scenario(BaseModel):
-    """A named future, starting at ``start`` (YYYY-MM)."""
+Month = Annotated[int, BeforeValidator(_month)]
+Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
+
+class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+
+class Start(_Model):
+    """When a phase starts: ``at: signature``, ``after: <phase id>`` (complete and verified), or
+    ``date: YYYY-MM``."""
+
+    at: Literal["signature"] | None = None
+    after: Id | None = None
+    date: Month | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Start:
+        if sum(x is not None for x in (self.at, self.after, self.date)) != 1:
+            raise ValueError("give exactly one of `at: signature`, `after: <phase>` or `date`")
+        return self
+
+
+class FacilityMeasure(_Model):
+    """Stop named facilities (or every declared facility at named sites, or all facilities)."""
+
+    kind: Literal["freeze", "disable", "dismantle"]
+    facilities: list[Id] = Field(default_factory=list)
+    sites: list[Id] = Field(default_factory=list)
+    all_facilities: bool = False
+
+    @model_validator(mode="after")
+    def _target(self) -> FacilityMeasure:
+        if not (self.facilities or self.sites or self.all_facilities):
+            raise ValueError("name `facilities`, `sites` or `all_facilities: true`")
+        return self
+
+
+class Moratorium(_Model):
+    """Measures without a facility: test halts, CTBT, declarations, tension reduction."""
+
+    kind: Literal["test-moratorium", "ctbt", "ctbto-visit", "declaration", "tension-reduction"]
+    note: str | None = None
+
+
+class FlightTestMoratorium(_Model):
+    kind: Literal["flight-test-moratorium"]
+    classes: list[Literal["srbm", "mrbm", "irbm", "icbm", "slbm", "slv"]] = Field(min_length=1)
+
+
+class ShipOut(_Model):
+    """Separated material shipped out of the country when the phase completes (irreversible)."""
+
+    kind: Literal["ship-out"]
+    pu_share: Fraction
+    heu_share: Fraction
+
+
+Measure = Annotated[FacilityMeasure | Moratorium | FlightTestMoratorium | ShipOut,
+                    Field(discriminator="kind")]
+
+
+class Incentive(_Model):
+    """Something the DPRK receives. Sanctions relief names measures from the profile's table."""
+
+    kind: Literal["sanctions-relief", "energy-aid", "food-aid", "exercise-suspension", "end-of-war",
+                  "liaison-office", "normalisation", "security-assurance", "light-water-reactor",
+                  "delisting"]
+    sanctions: list[Id] = Field(default_factory=list)
+    musd_per_year: NonNegative | None = None  # overrides the profile's value for this kind
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _relief(self) -> Incentive:
+        if self.kind == "sanctions-relief" and not self.sanctions:
+            raise ValueError("sanctions relief must name `sanctions` (ids from the profile)")
+        return self
+
+
+class Verification(_Model):
+    """Who checks which facilities, and how well (per month)."""
+
+    verifier: str
+    facilities: list[Id] = Field(default_factory=list)
+    sites: list[Id] = Field(default_factory=list)
+    undeclared_access: bool = False  # may inspect undeclared sites on request
+    method: list[str] = Field(default_factory=list)
+    detect_per_month: Fraction
+    dispute_per_month: Fraction
+    access_lag_months: NonNegative
+
+
+class Phase(_Model):
+    id: Id
+    name: str
+    start: Start
+    duration_months: NonNegative
+    measures: list[Measure] = Field(default_factory=list)
+    incentives: list[Incentive] = Field(default_factory=list)
+    verification: list[Verification] = Field(default_factory=list)
+    note: str | None = None
+
+
+class Trigger(_Model):
+    """An outside event that may end the deal (e.g. a satellite launch ruled a breach)."""
+
+    id: Id
+    event: str
+    rate_per_year: NonNegative
+    p_breach: Fraction
+    note: str | None = None
+
+
+class Analogue(_Model):
+    """For calibration: how long the real deal held."""
+
+    held_months: float = Field(gt=0)
+    source: list[str] = Field(min_length=1)
+    note: str | None = None
+
+
+class Scenario(_Model):
+    """A named future, starting at ``start`` (YYYY-MM)."""
+
+    name: Id
     title: str
+    kind: Literal["baseline", "agreement", "analogue", "proposal"] = "agreement"
     description: str = ""
-    start: Annotated[int, BeforeValidator(_month)]
+    start: Month
     horizon_years: int = Field(15, ge=1, le=60)
     source: list[str] = Field(default_factory=list)
+    basis: str | None = None
+    phases: list[Phase] = Field(default_factory=list)
+    triggers: list[Trigger] = Field(default_factory=list, max_length=3)
+    analogue: Analogue | None = None
+    _file: str = PrivateAttr(default="")
+
+    @model_validator(mode="after")
+    def _phases(self) -> Scenario:
+        ids = [p.id for p in self.phases]
+        if len(ids) != len(set(ids)):
+            raise ValueError("phase ids must be unique")
+        for p in self.phases:
+            if p.start.after is not None and p.start.after not in ids:
+                raise ValueError(f"phase {p.id!r} starts after {p.start.after!r}, which is not a phase "
+                                 f"of this scenario (phases: {', '.join(ids)})")
+            if p.start.date is not None and p.start.date < self.start:
+                raise ValueError(f"phase {p.id!r} starts before the scenario does")
+        self.phase_order()
+        if sum(isinstance(m, ShipOut) for p in self.phases for m in p.measures) > 1:
+            raise ValueError("at most one ship-out measure per scenario")
+        return self
+
+    def phase_order(self) -> list[Phase]:
+        """Phases so that each comes after the one it waits for; raises on a cycle."""
+        by_id = {p.id: p for p in self.phases}
+        done: list[str] = []
+        visiting: set[str] = set()
+
+        def visit(pid: str, path: list[str]) -> None:
+            if pid in done:
+                return
+            if pid in visiting:
+                raise ValueError("phase conditions form a cycle: " + " → ".join([*path, pid]))
+            visiting.add(pid)
+            after = by_id[pid].start.after
+            if after is not None:
+                visit(after, [*path, pid])
+            visiting.discard(pid)
+            done.append(pid)
+
+        for p in self.phases:
+            visit(p.id, [])
+        return [by_id[pid] for pid in done]
+
+    @property
+    def file(self) -> str:
+        return self._file or self.name
 
 
 def bundled_scenarios() -> list[str]:
@@ -51,7 +226,10 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
             raise InputError(f"no bundled scenario named {text!r}; known: {known}", file=text)
     sources = set(load_bibliography().by_id())
     scenario = validate(Scenario, read_yaml(path), str(path), context={"sources": sources})
-    for sid in scenario.source:
-        if sid not in sources:
-            raise InputError(f"unknown source id {sid!r}", file=str(path), field="source")
+    for field, ids in [("source", scenario.source),
+                       ("analogue.source", scenario.analogue.source if scenario.analogue else [])]:
+        for sid in ids:
+            if sid not in sources:
+                raise InputError(f"unknown source id {sid!r}", file=str(path), field=field)
+    scenario._file = str(path)
     return scenario

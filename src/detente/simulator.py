@@ -16,7 +16,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .accumulate import CountBins, KgBins
+import zlib
+
+from .accumulate import CountBins, KgBins, SignedCountBins, SignedKgBins
+from .deal_plan import MAX_TRIGGERS, DealPath, simulate_deal
 from .kernel import NEVER, run_months
 from .model.production import reactor_pu_kg_per_year, swu_per_kg
 from .months import format_month
@@ -32,6 +35,15 @@ BINS = {
     "warheads_possible": COUNT_BINS,
     "warheads_assembled": COUNT_BINS,
 }
+DELTA_BINS = {
+    "delta:pu_kg": SignedKgBins(KG_BINS),
+    "delta:heu_kg": SignedKgBins(KG_BINS),
+    "delta:warheads_possible": SignedCountBins(COUNT_BINS.size),
+    "delta:warheads_assembled": SignedCountBins(COUNT_BINS.size),
+}
+DEAL_COUNTS = ("in_force", "cheated", "detected")  # samples per month, under "deal:<name>"
+SAMPLE_METRICS = ("months_halted", "months_to_threshold", "deal_months", "collapsed", "cheated",
+                  "detected")
 HISTORY = "(history)"
 STATE = (  # the kernel's state arrays, in order (see Block.initial_state)
     "core", "months_run", "spent", "due", "pu_separated", "heu_made", "pu_used", "heu_used",
@@ -41,8 +53,14 @@ STATE = (  # the kernel's state arrays, in order (see Block.initial_state)
 Tally = dict[str, np.ndarray]  # metric → (months, bins) int64 counts
 
 
-def new_tally(months: int) -> Tally:
-    return {m: np.zeros((months, BINS[m].size), dtype=np.int32) for m in METRICS}
+def new_tally(months: int, deltas: bool = False) -> Tally:
+    """Zeroed counts for one scenario: metric histograms, optional paired-difference
+    histograms, and per-month deal counts."""
+    tally = {m: np.zeros((months, BINS[m].size), dtype=np.int32) for m in METRICS}
+    if deltas:
+        tally.update({m: np.zeros((months, b.size), dtype=np.int32) for m, b in DELTA_BINS.items()})
+    tally.update({f"deal:{m}": np.zeros(months, dtype=np.int64) for m in DEAL_COUNTS})
+    return tally
 
 
 def block_rng(seed: int, block: int, stream: int) -> np.random.Generator:
@@ -140,6 +158,8 @@ class Block:
         self.util_pu = draws["weapons.utilisation"] * self.per_pu
         self.util_heu = draws["weapons.utilisation"] * self.per_heu
         self.lag = np.rint(draws["weapons.lag_months"]).astype(np.int64)
+        self.r_fidx, self.e_fidx = plan.reactor_facility, plan.enrichment_facility
+        self.rcl = plan.reprocessing_facility
 
     def initial_state(self) -> list[np.ndarray]:
         n, n_r, n_e = self.n, self.r_rows.shape[0], self.e_rows.shape[0]
@@ -158,8 +178,25 @@ class Block:
             np.ones((n_e, n)),  # enrichment growth factor
         ]
 
-    def run(self, state, t0: int, t1: int, tally: Tally, sums: dict, final: np.ndarray) -> None:
-        """Step months ``t0`` … ``t1 - 1``, adding into ``tally`` and ``sums``."""
+    def run(self, state, t0: int, t1: int, tally: Tally, sums: dict, final: np.ndarray,
+            path: DealPath | None = None, base: np.ndarray | None = None, base_mode: int = 0,
+            reach: np.ndarray | None = None) -> None:
+        """Step months ``t0`` … ``t1 - 1``, adding into ``tally`` and ``sums``.
+
+        ``path`` carries a deal's facility controls and shipments from ``t0`` on; ``base_mode``
+        1 stores this run in ``base``, 2 counts paired differences against it.
+        """
+        n, n_f = self.n, len(self.plan.production)
+        if path is None:
+            ctl = np.ones((n_f, t1 - t0, n), dtype=np.uint8)
+            ship, ship_pu, ship_heu = np.full(n, NEVER, dtype=np.int64), np.zeros(n), np.zeros(n)
+        else:
+            ctl, ship, ship_pu, ship_heu = path.ctl, path.ship_month, path.ship_pu, path.ship_heu
+        if base is None:
+            base = np.zeros((4, 0, n))
+        if reach is None:
+            reach = np.full(n, NEVER, dtype=np.int64)
+        deltas = [tally.get(m, tally["pu_kg"][:0]) for m in DELTA_BINS]
         run_months(
             t0, t1,
             self.r_rows, self.r_on, self.r_period, self.r_kind, self.r_sep, self.r_kgidx,
@@ -171,6 +208,8 @@ class Block:
             tally["pu_kg"], tally["heu_kg"], tally["warheads_possible"],
             tally["warheads_assembled"], sums["pu_kg"], sums["heu_kg"], final,
             KG_BINS.floor, 1.0 / KG_BINS.log_ratio,
+            ctl, t0, self.r_fidx, self.e_fidx, self.rcl, ship, ship_pu, ship_heu,
+            base, base_mode, *deltas, float(self.plan.threshold), reach,
         )
 
 
@@ -181,6 +220,11 @@ def central_draws(plan: Plan, n: int = 1) -> dict[str, np.ndarray]:
 
 def _stack(rows: list[np.ndarray], n: int) -> np.ndarray:
     return np.vstack(rows) if rows else np.zeros((0, n))
+
+
+def scenario_rng(seed: int, block: int, name: str) -> np.random.Generator:
+    """A scenario's own stream: the same whichever other scenarios run beside it."""
+    return block_rng(seed, block, 2 + zlib.crc32(name.encode()))
 
 
 def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str, Tally]
@@ -194,14 +238,45 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
     final = np.zeros((len(METRICS), n))
     state = model.initial_state()
     model.run(state, 0, branch, tallies[HISTORY], sums, final)
-    out = BlockOutput({}, {}, draws)
-    last = len(plan.scenarios) - 1
-    for k, scenario in enumerate(plan.scenarios):
-        mine = state if k == last else [a.copy() for a in state]
+    shared = block_rng(seed, block, 1)  # deal uniforms, common to every scenario
+    uniforms = shared.random((5 + 2 * MAX_TRIGGERS, size - branch, n), dtype=np.float32)
+    u_cheat = shared.random((len(plan.production), n))
+    u_never = shared.random(n)
+    base = np.zeros((4, size - branch, n)) if plan.baseline is not None else None
+    order = list(range(len(plan.scenarios)))
+    if plan.baseline is not None:
+        order.remove(plan.baseline)
+        order.insert(0, plan.baseline)
+    out = BlockOutput({}, {}, {})
+    for k in order:
+        scenario, deal = plan.scenarios[k], plan.deals[k]
+        mine = [a.copy() for a in state]
+        path = None
+        own = {}
+        if deal is not None:
+            own = draw(deal.parameters, scenario_rng(seed, block, scenario.name), n)
+            path = simulate_deal(plan, deal, draws, own, n, uniforms, u_cheat, u_never)
+        mode = 0 if base is None else (1 if k == plan.baseline else 2)
         scenario_sums = {m: v.copy() for m, v in sums.items()}
-        model.run(mine, branch, size, tallies[scenario.name], scenario_sums, final)
+        reach = np.full(n, NEVER, dtype=np.int64)
+        tally = tallies[scenario.name]
+        model.run(mine, branch, size, tally, scenario_sums, final, path, base, mode, reach)
         out.sums[scenario.name] = scenario_sums
-        out.horizon[scenario.name] = {
-            m: final[i].astype(np.float32) for i, m in enumerate(METRICS)
-        }
+        values = {m: final[i].astype(np.float32) for i, m in enumerate(METRICS)}
+        begin = plan.grid.index(scenario.start)
+        values["months_to_threshold"] = np.where(
+            reach == NEVER, np.nan, np.maximum(reach - begin, 0)).astype(np.float32)
+        if path is not None:
+            for i, m in enumerate(DEAL_COUNTS):
+                tally[f"deal:{m}"][branch:] += (path.in_force, path.cheated_by, path.detected_by)[i]
+            end = np.minimum(path.collapse, size)
+            values["months_halted"] = path.halted.astype(np.float32)
+            values["deal_months"] = np.where(path.first_start < size,
+                                             end - path.first_start, np.nan).astype(np.float32)
+            values["collapsed"] = (path.collapse < size).astype(np.float32)
+            values["cheated"] = path.cheated.astype(np.float32)
+            values["detected"] = path.detected.astype(np.float32)
+            out.draws.update({f"{name}": v for name, v in own.items()})
+        out.horizon[scenario.name] = values
+    out.draws.update(draws)
     return out

@@ -1,0 +1,257 @@
+"""Compile a scenario's phases against a profile: which facilities each phase restricts, which
+values and verification it carries, and the scenario's own uncertain inputs (named
+``<scenario>.<phase>.<field>``). Unknown facilities, sites or sanctions are input errors that
+name the scenario file and the field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import InputError
+from .model.deal import LEVELS
+from .profile import Enrichment, Profile, Reactor
+from .scenario import FacilityMeasure, Scenario, ShipOut
+from .uncertain import _Spec
+
+
+@dataclass(frozen=True)
+class DealPlan:
+    """Static arrays of one scenario's deal (phases in dependency order)."""
+
+    scenario: Scenario
+    phase_ids: tuple[str, ...]
+    after: np.ndarray  # (P,) index of the phase each waits for, -1 if none
+    date: np.ndarray  # (P,) grid month a phase starts on, -1 if not by date
+    level: np.ndarray  # (P, F) restriction a completed phase imposes
+    tension: np.ndarray  # (P,) tension-reduction weight
+    given: tuple[tuple[tuple[str, float], ...], ...]  # per phase: (value parameter, count)
+    received: tuple[tuple[tuple[str, float], ...], ...]
+    covers: tuple[tuple[tuple[np.ndarray, str, str, str], ...], ...]  # (F mask, detect, dispute, lag)
+    ship: tuple[int, str, str] | None  # (phase, pu share param, heu share param)
+    triggers: tuple[tuple[str, str], ...]  # (rate param, breach param)
+    parameters: dict[str, _Spec]  # the scenario's own uncertain inputs
+
+    @property
+    def phases(self) -> int:
+        return len(self.phase_ids)
+
+
+def _where(scenario: Scenario, phase: int, rest: str) -> str:
+    return f"phases[{scenario.phases[phase].id}].{rest}"
+
+
+def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealPlan:
+    """Check a scenario against the profile and lay it out as arrays."""
+    facilities = profile.facilities
+    fids = [f.id for f in facilities]
+    sites = {f.site for f in facilities}
+    values = profile.values
+    sanctions = {s.id for s in profile.sanctions}
+    order = scenario.phase_order()
+    index = {p.id: i for i, p in enumerate(order)}
+    original = {p.id: i for i, p in enumerate(scenario.phases)}
+    n_p, n_f = len(order), len(facilities)
+    level = np.zeros((n_p, n_f), dtype=np.int64)
+    tension = np.zeros(n_p)
+    after = np.full(n_p, -1, dtype=np.int64)
+    date = np.full(n_p, -1, dtype=np.int64)
+    params: dict[str, _Spec] = {}
+    given, received, covers, triggers = [], [], [], []
+    ship = None
+
+    def fail(phase_id: str, rest: str, reason: str) -> InputError:
+        return InputError(reason, file=scenario.file, field=_where(scenario, original[phase_id], rest))
+
+    def value(kind: str, table: dict, phase_id: str, rest: str) -> str:
+        if kind not in table:
+            raise fail(phase_id, rest, f"the profile has no value for {kind!r}")
+        return f"value.{kind}"
+
+    for i, phase in enumerate(order):
+        stem = f"{scenario.name}.{phase.id}"
+        if phase.start.after is not None:
+            after[i] = index[phase.start.after]
+        if phase.start.date is not None:
+            date[i] = phase.start.date - grid_start
+        params[f"{stem}.duration_months"] = phase.duration_months
+        gives, gets, regimes = [], [], []
+        for m, measure in enumerate(phase.measures):
+            where = f"measures[{m}]"
+            if isinstance(measure, FacilityMeasure):
+                for fid in measure.facilities:
+                    if fid not in fids:
+                        raise fail(phase.id, f"{where}.facilities",
+                                   f"unknown facility {fid!r}; known: {', '.join(fids)}")
+                for site in measure.sites:
+                    if site not in sites:
+                        raise fail(phase.id, f"{where}.sites",
+                                   f"unknown site {site!r}; known: {', '.join(sorted(sites))}")
+                hit = [
+                    j for j, f in enumerate(facilities)
+                    if measure.all_facilities or f.id in measure.facilities
+                    or (f.site in measure.sites and f.declared)
+                ]
+                for j in hit:
+                    level[i, j] = max(level[i, j], LEVELS[measure.kind])
+                gives.append((value(measure.kind, values.measures, phase.id, where), float(len(hit))))
+            else:
+                gives.append((value(measure.kind, values.measures, phase.id, where), 1.0))
+                if measure.kind == "tension-reduction":
+                    tension[i] = 1.0
+                if isinstance(measure, ShipOut):
+                    params[f"{stem}.pu_share"] = measure.pu_share
+                    params[f"{stem}.heu_share"] = measure.heu_share
+                    ship = (i, f"{stem}.pu_share", f"{stem}.heu_share")
+        for k, incentive in enumerate(phase.incentives):
+            where = f"incentives[{k}]"
+            if incentive.kind == "sanctions-relief":
+                for sid in incentive.sanctions:
+                    if sid not in sanctions:
+                        raise fail(phase.id, f"{where}.sanctions",
+                                   f"unknown sanctions measure {sid!r}; known: {', '.join(sorted(sanctions))}")
+                    gets.append((f"sanction.{sid}", 1.0))
+            elif incentive.musd_per_year is not None:
+                name = f"{stem}.incentive{k}.musd_per_year"
+                params[name] = incentive.musd_per_year
+                gets.append((name, 1.0))
+            else:
+                gets.append((value(incentive.kind, values.incentives, phase.id, where), 1.0))
+        for v, regime in enumerate(phase.verification):
+            where = f"verification[{v}]"
+            for fid in regime.facilities:
+                if fid not in fids:
+                    raise fail(phase.id, f"{where}.facilities", f"unknown facility {fid!r}; known: {', '.join(fids)}")
+            for site in regime.sites:
+                if site not in sites:
+                    raise fail(phase.id, f"{where}.sites", f"unknown site {site!r}; known: {', '.join(sorted(sites))}")
+            mask = np.array([
+                f.id in regime.facilities or (f.site in regime.sites and f.declared)
+                or (regime.undeclared_access and not f.declared)
+                for f in facilities
+            ])
+            names = tuple(f"{stem}.verification{v}.{key}"
+                          for key in ("detect_per_month", "dispute_per_month", "access_lag_months"))
+            for name, key in zip(names, ("detect_per_month", "dispute_per_month", "access_lag_months"), strict=True):
+                params[name] = getattr(regime, key)
+            regimes.append((mask, *names))
+        given.append(tuple(gives))
+        received.append(tuple(gets))
+        covers.append(tuple(regimes))
+    for trigger in scenario.triggers:
+        stem = f"{scenario.name}.trigger.{trigger.id}"
+        params[f"{stem}.rate_per_year"] = trigger.rate_per_year
+        params[f"{stem}.p_breach"] = trigger.p_breach
+        triggers.append((f"{stem}.rate_per_year", f"{stem}.p_breach"))
+    return DealPlan(
+        scenario=scenario, phase_ids=tuple(p.id for p in order), after=after, date=date,
+        level=level, tension=tension, given=tuple(given), received=tuple(received),
+        covers=tuple(covers), ship=ship, triggers=tuple(triggers), parameters=params,
+    )
+
+
+def production_mask(profile: Profile) -> np.ndarray:
+    """Facilities that make fissile material (reactors and enrichment plants)."""
+    return np.array([isinstance(f, Reactor | Enrichment) for f in profile.facilities])
+
+
+MAX_TRIGGERS = 3  # fixed, so the shared uniform array does not depend on the scenarios run
+
+
+@dataclass
+class DealPath:
+    """One scenario's deal, simulated for one block."""
+
+    ctl: np.ndarray  # (F, months from branch, n) uint8: 1 while a facility runs
+    in_force: np.ndarray  # (months from branch,) samples with the deal in force
+    cheated_by: np.ndarray
+    detected_by: np.ndarray
+    collapse: np.ndarray  # (n,) grid month of collapse or NEVER
+    first_start: np.ndarray  # (n,) grid month the first phase starts
+    cheated: np.ndarray
+    detected: np.ndarray
+    halted: np.ndarray  # (n,) months with some production facility stopped
+    ship_month: np.ndarray  # (n,) grid month material leaves, or NEVER
+    ship_pu: np.ndarray
+    ship_heu: np.ndarray
+
+
+def phase_times(deal: DealPlan, sd: dict[str, np.ndarray], n: int, begin: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grid months each phase starts and completes, per sample (phases in dependency order)."""
+    start = np.zeros((deal.phases, n), dtype=np.int64)
+    done = np.zeros_like(start)
+    for i, pid in enumerate(deal.phase_ids):
+        stem = f"{deal.scenario.name}.{pid}"
+        if deal.after[i] >= 0:
+            q = deal.after[i]
+            lags = [sd[lag] for _, _, _, lag in deal.covers[q]]
+            verified = np.rint(np.max(lags, axis=0)).astype(np.int64) if lags else 0
+            start[i] = done[q] + verified
+        elif deal.date[i] >= 0:
+            start[i] = deal.date[i]
+        else:
+            start[i] = begin
+        done[i] = start[i] + np.rint(sd[f"{stem}.duration_months"]).astype(np.int64)
+    return start, done
+
+
+def simulate_deal(
+    plan, deal: DealPlan, draws: dict[str, np.ndarray], sd: dict[str, np.ndarray], n: int,
+    uniforms: np.ndarray, u_cheat: np.ndarray, u_never: np.ndarray,
+) -> DealPath:
+    """Lay a deal out as arrays for ``n`` samples and run its dynamics from the branch month."""
+    from .model.deal import NEVER, run_deal
+
+    size, branch = plan.grid.size, plan.branch
+    n_f, months = len(plan.production), size - branch
+    begin = plan.grid.index(deal.scenario.start)
+    start, done = phase_times(deal, sd, n, begin)
+    both = {**draws, **sd}
+    given = np.array([sum((both[k] * c for k, c in items), np.zeros(n)) for items in deal.given])
+    received = np.array([sum((both[k] * c for k, c in items), np.zeros(n)) for items in deal.received])
+    detect = np.zeros((deal.phases, n_f, n))
+    dispute = np.zeros((deal.phases, n))
+    for p, regimes in enumerate(deal.covers):
+        for mask, det, disp, _ in regimes:
+            detect[p, mask] = np.maximum(detect[p, mask], sd[det])
+            dispute[p] += sd[disp]
+    trig_rate = np.zeros((MAX_TRIGGERS, n))
+    trig_breach = np.zeros((MAX_TRIGGERS, n))
+    for k, (rate, breach) in enumerate(deal.triggers):
+        trig_rate[k] = 1.0 - np.exp(-sd[rate] / 12.0)
+        trig_breach[k] = sd[breach]
+    restart = np.vstack([np.zeros(n), draws["deal.restart.freeze"], draws["deal.restart.disable"],
+                         draws["deal.restart.dismantle"]]).round().astype(np.int64)
+    path = DealPath(
+        ctl=np.ones((n_f, months, n), dtype=np.uint8),
+        in_force=np.zeros(months, dtype=np.int64),
+        cheated_by=np.zeros(months, dtype=np.int64),
+        detected_by=np.zeros(months, dtype=np.int64),
+        collapse=np.full(n, NEVER, dtype=np.int64),
+        first_start=start.min(axis=0) if deal.phases else np.full(n, NEVER, dtype=np.int64),
+        cheated=np.zeros(n, dtype=np.bool_),
+        detected=np.zeros(n, dtype=np.bool_),
+        halted=np.zeros(n, dtype=np.int64),
+        ship_month=np.full(n, NEVER, dtype=np.int64),
+        ship_pu=np.zeros(n),
+        ship_heu=np.zeros(n),
+    )
+    run_deal(
+        branch, size, start, done, given, received, deal.tension, deal.level, plan.undeclared,
+        plan.production, detect, dispute, trig_rate, trig_breach,
+        draws["deal.dprk_base_hazard"], draws["deal.us_base_hazard"],
+        draws["deal.reciprocity_sensitivity"], draws["deal.tension_relief"],
+        draws["deal.dispute_multiplier"], draws["deal.dispute_months"],
+        draws["deal.walk_on_detection"], draws["deal.ntm_detection_per_month"],
+        draws["deal.cheat_undeclared"], restart, u_never < draws["deal.restart.dismantle_never"],
+        uniforms, u_cheat,
+        path.ctl, path.in_force, path.cheated_by, path.detected_by, path.collapse,
+        path.cheated, path.detected, path.halted,
+    )
+    if deal.ship is not None:
+        phase, pu, heu = deal.ship
+        ok = path.collapse > done[phase]
+        path.ship_month = np.where(ok, done[phase], NEVER)
+        path.ship_pu, path.ship_heu = sd[pu], sd[heu]
+    return path

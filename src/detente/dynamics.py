@@ -1,0 +1,76 @@
+"""Evidence about how deals behave: the DPRK profile's walk-away hazards, reciprocity, disputes,
+cheating and detection, restart delays, the value each side puts on measures and incentives,
+and the UN sanctions a deal can relax (with their export values).
+
+All behavioural numbers are judgement, calibrated so the historical analogues last about as
+long as the real deals did (1994 ≈ 98 months, 2007 ≈ 21, 2012 ≈ 1); the data file says so.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .uncertain import Spec, _Spec
+from .validators import Fraction, NonNegative, Positive
+
+MEASURE_KINDS = (
+    "freeze", "disable", "dismantle", "test-moratorium", "flight-test-moratorium", "ctbt",
+    "ctbto-visit", "declaration", "ship-out", "tension-reduction",
+)
+INCENTIVE_KINDS = (
+    "sanctions-relief", "energy-aid", "food-aid", "exercise-suspension", "end-of-war",
+    "liaison-office", "normalisation", "security-assurance", "light-water-reactor", "delisting",
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RestartDelays(_Model):
+    """Months from a deal's collapse until a restricted facility runs again, by restriction."""
+
+    freeze: NonNegative
+    disable: NonNegative
+    dismantle: NonNegative
+    dismantle_never: Fraction  # chance a dismantled facility is never rebuilt
+
+
+class Dynamics(_Model):
+    """Monthly walk-away hazards and what raises or lowers them."""
+
+    dprk_base_hazard: Fraction  # per month, balanced deal, no disputes
+    us_base_hazard: Fraction
+    reciprocity_sensitivity: NonNegative  # hazard × exp(β · one-sided imbalance)
+    tension_relief: Fraction  # hazards × (1 − relief) with tension-reduction in force
+    dispute_multiplier: Positive  # hazards × this while a verification dispute lasts
+    dispute_months: Positive
+    walk_on_detection: Fraction  # chance detected cheating ends the deal
+    ntm_detection_per_month: Fraction  # satellites etc. at sites without on-site verification
+    cheat_undeclared: Fraction  # chance an undeclared facility named by a deal keeps running
+    restart_months: RestartDelays
+
+
+class Sanction(_Model):
+    """A UN sanctions measure a deal can relax, with the export revenue it blocks."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    resolution: str
+    measure: str
+    musd_per_year: Annotated[Spec, Field(description="revenue blocked, million USD per year")]
+    note: str | None = None
+
+
+class Values(_Model):
+    """What each measure costs the DPRK and each incentive is worth to it (million USD/yr
+    equivalent; judgement): the scale on which reciprocity is weighed."""
+
+    measures: dict[str, NonNegative]
+    incentives: dict[str, NonNegative]
+
+    def parameters(self) -> dict[str, _Spec]:
+        out = {f"value.{k}": v for k, v in self.measures.items()}
+        out.update({f"value.{k}": v for k, v in self.incentives.items()})
+        return out
