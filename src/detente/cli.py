@@ -179,7 +179,8 @@ def compare(
     horizon: Annotated[str | None, typer.Option(help="Last month, YYYY-MM (default: start + 15 years).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
     dates: Annotated[
-        str | None, typer.Option(help="Horizons to report, e.g. 2032-01,2037-01 (default: +5, +10 years and the horizon).")
+        str | None,
+        typer.Option(help="Horizons to report, e.g. 2032-01,2037-01 (default: +5, +10 years, horizon)."),
     ] = None,
     threshold: Annotated[int, typer.Option(help="Report months until warheads possible reach this many.")] = 200,
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,

@@ -237,9 +237,13 @@ def simulate_deal(
         ship_pu=np.zeros(n),
         ship_heu=np.zeros(n),
     )
+    exists = np.array([
+        draws[f"{f.id}.exists"] > 0.5 if f"{f.id}.exists" in draws else np.ones(n, dtype=bool)
+        for f in plan.profile.facilities
+    ])
     run_deal(
         branch, size, start, done, given, received, deal.tension, deal.level, plan.undeclared,
-        plan.production, detect, dispute, trig_rate, trig_breach,
+        plan.production, exists, detect, dispute, trig_rate, trig_breach,
         draws["deal.dprk_base_hazard"], draws["deal.us_base_hazard"],
         draws["deal.reciprocity_sensitivity"], draws["deal.tension_relief"],
         draws["deal.dispute_multiplier"], draws["deal.dispute_months"],

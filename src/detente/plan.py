@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .deal_plan import DealPlan, compile_deal, production_mask
 from .errors import InputError
 from .months import MonthGrid, format_month, parse_month
-from .deal_plan import DealPlan, compile_deal, production_mask
 from .profile import Enrichment, Profile, Reactor, Reprocessing
 from .scenario import Scenario
 from .uncertain import _Spec

@@ -20,9 +20,9 @@ from pydantic import (
 )
 
 from .bibliography import EVIDENCE, load_bibliography
+from .dynamics import Dynamics, Sanction, Values
 from .loading import read_yaml, validate
 from .months import format_month, parse_month
-from .dynamics import Dynamics, Sanction, Values
 from .uncertain import Correlation, Spec, _Spec
 from .validators import Fraction, NonNegative, Positive, within
 

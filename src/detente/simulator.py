@@ -12,11 +12,10 @@ scenario; each scenario continues from a copy of the state (common random number
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
-
-import zlib
 
 from .accumulate import CountBins, KgBins, SignedCountBins, SignedKgBins
 from .deal_plan import MAX_TRIGGERS, DealPath, simulate_deal

@@ -33,7 +33,7 @@ U_DPRK, U_US, U_DISPUTE, U_DETECT, U_WALK, U_TRIGGER = 0, 1, 2, 3, 4, 5
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_deal(
-    t0, t1, start, done, given, received, tension, level, undeclared, production,
+    t0, t1, start, done, given, received, tension, level, undeclared, production, exists,
     detect, dispute_rate, trig_rate, trig_breach,
     base_d, base_u, beta, relief, dmult, dmonths, walk, ntm, pcheat, restart, never,
     uniforms, u_cheat,
@@ -44,7 +44,8 @@ def run_deal(
     Shapes: ``start``/``done``/``given``/``received`` (P, n); ``level`` (P, F) restriction a
     completed phase imposes (0 none, 1 freeze, 2 disable, 3 dismantle); ``detect`` (P, F, n)
     monthly detection chance at each facility while the phase's verification is in force;
-    ``dispute_rate`` (P, n); ``trig_*`` (K, n); ``restart`` (4, n) months by level;
+    ``dispute_rate`` (P, n); ``exists`` (F, n) whether a facility exists in a sample (only an
+    existing one can be run in secret); ``trig_*`` (K, n); ``restart`` (4, n) months by level;
     ``uniforms`` (5 + 2K, t1 - t0, n); ``u_cheat`` (F, n). Outputs: ``ctl`` (F, t1 - t0, n)
     1 = running; per-month counts ``in_force``, ``cheated_by``, ``detected_by``; per sample
     ``collapse`` month, ``cheated``/``detected`` flags and ``halted`` production months.
@@ -89,7 +90,8 @@ def run_deal(
                 # cheating at undeclared facilities a completed phase restricts
                 miss = 1.0
                 for f in range(n_f):
-                    if lv[f] > 0 and undeclared[f] and not cheat[f] and u_cheat[f, s] < pcheat[s]:
+                    if (lv[f] > 0 and undeclared[f] and exists[f, s] and not cheat[f]
+                            and u_cheat[f, s] < pcheat[s]):
                         cheat[f] = True
                         cheated[s] = True
                     if cheat[f]:
@@ -110,14 +112,14 @@ def run_deal(
                     else:
                         dispute_until = t + int(dmonths[s])
                 for k in range(n_k):
-                    if uniforms[U_TRIGGER + 2 * k, i, s] < trig_rate[k, s]:
-                        if uniforms[U_TRIGGER + 2 * k + 1, i, s] < trig_breach[k, s]:
-                            gone = t
+                    event = uniforms[U_TRIGGER + 2 * k, i, s] < trig_rate[k, s]
+                    if event and uniforms[U_TRIGGER + 2 * k + 1, i, s] < trig_breach[k, s]:
+                        gone = t
                 h_d = base_d[s] * math.exp(beta[s] * max(imbalance, 0.0)) * factor
                 h_u = base_u[s] * math.exp(beta[s] * max(-imbalance, 0.0)) * factor
-                if uniforms[U_DPRK, i, s] < 1.0 - math.exp(-h_d):
-                    gone = t
-                elif uniforms[U_US, i, s] < 1.0 - math.exp(-h_u):
+                walks_d = uniforms[U_DPRK, i, s] < 1.0 - math.exp(-h_d)
+                walks_u = uniforms[U_US, i, s] < 1.0 - math.exp(-h_u)
+                if walks_d or walks_u:
                     gone = t
                 if gone == NEVER:
                     in_force[i] += 1
@@ -125,14 +127,9 @@ def run_deal(
                     collapse[s] = gone
             stopped = False
             for f in range(n_f):
-                run = 1
-                if lv[f] > 0 and not cheat[f]:
-                    if gone == NEVER:
-                        run = 0
-                    elif never[s] and lv[f] == 3:
-                        run = 0
-                    elif t < gone + restart[lv[f], s]:
-                        run = 0
+                restricted = lv[f] > 0 and not cheat[f]
+                lapsed = gone != NEVER and not (never[s] and lv[f] == 3) and t >= gone + restart[lv[f], s]
+                run = 0 if restricted and not lapsed else 1
                 ctl[f, i, s] = run
                 if run == 0 and production[f]:
                     stopped = True

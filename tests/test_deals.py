@@ -1,0 +1,237 @@
+"""Agreements: what a deal buys on common random numbers, cheating, sequencing, reversal."""
+
+import numpy as np
+import pytest
+import yaml
+
+import detente
+from detente.uncertain import Fixed
+
+J = {"judgement": True, "basis": "test"}
+
+
+def fixed(value):
+    return {"dist": "fixed", "value": value, **J}
+
+
+def scenario_file(tmp_path, name, phases, triggers=(), start="2027-01"):
+    data = {"name": name, "title": name, "start": start, "phases": phases, "triggers": list(triggers)}
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def with_dynamics(profile, **changes):
+    update = {k: Fixed(value=v, judgement=True, basis="test") for k, v in changes.items()}
+    return profile.model_copy(update={"dynamics": profile.dynamics.model_copy(update=update)})
+
+
+@pytest.fixture(scope="module")
+def analogues():
+    names = ["no-deal", "agreed-framework-1994", "six-party-2007", "leap-day-2012"]
+    return detente.simulate(names, samples=8192, seed=11, horizon="2046-12")
+
+
+def survival_median(results, scenario):
+    months = results.horizon("deal_months").sel(scenario=scenario).values
+    collapsed = results.horizon("collapsed").sel(scenario=scenario).values > 0
+    return float(np.median(np.where(collapsed, months, np.inf)))
+
+
+@pytest.mark.parametrize(
+    ("scenario", "held"),
+    [("agreed-framework-1994", 98), ("six-party-2007", 21), ("leap-day-2012", 1)],
+)
+def test_historical_analogues_last_about_as_long_as_the_real_deals(analogues, scenario, held):
+    median = survival_median(analogues, scenario)
+    assert held / 2 <= median <= held * 2, median
+
+
+def test_paired_differences_are_tighter_than_unpaired(analogues):
+    base = analogues.horizon("warheads_possible").sel(scenario="no-deal").values.astype(float)
+    deal = analogues.horizon("warheads_possible").sel(scenario="agreed-framework-1994").values.astype(float)
+    paired = deal - base
+    unpaired = deal - np.random.default_rng(0).permutation(base)
+
+    def width(x):
+        lo, hi = np.quantile(x, [0.05, 0.95])
+        return hi - lo
+
+    assert width(paired) < 0.5 * width(unpaired)
+    # the streamed histogram of paired differences equals the per-sample differences exactly
+    q = analogues.quantiles("delta:warheads_possible").sel(scenario="agreed-framework-1994").isel(date=-1)
+    assert np.array_equal(q.values, np.quantile(paired, [0.05, 0.25, 0.5, 0.75, 0.95], method="inverted_cdf"))
+
+
+def test_baseline_does_not_depend_on_the_other_scenarios(analogues):
+    alone = detente.simulate("no-deal", samples=8192, seed=11, horizon="2046-12")
+    for metric in alone.metrics:
+        assert np.array_equal(alone.counts["no-deal"][metric], analogues.counts["no-deal"][metric])
+
+
+def freeze_everything(verification):
+    return [{
+        "id": "halt", "name": "halt all production", "start": {"at": "signature"},
+        "duration_months": fixed(2),
+        "measures": [{"kind": "freeze", "all_facilities": True}],
+        "incentives": [{"kind": "sanctions-relief", "sanctions": ["coal", "textiles", "labour"]}],
+        "verification": [verification],
+    }]
+
+
+def test_unverified_undeclared_sites_lose_value_when_covert_production_is_likely(tmp_path, profile):
+    yongbyon_only = {"verifier": "IAEA", "sites": ["yongbyon"], "detect_per_month": fixed(0.8),
+                     "dispute_per_month": fixed(0.0), "access_lag_months": fixed(1)}
+    path = scenario_file(tmp_path, "halt-all", freeze_everything(yongbyon_only))
+    bought = {}
+    for p_cheat in (0.0, 1.0):
+        prof = with_dynamics(profile, cheat_undeclared=p_cheat, ntm_detection_per_month=0.0)
+        r = detente.simulate(["no-deal", str(path)], profile=prof, samples=4096, seed=5, horizon="2041-12")
+        bought[p_cheat] = -r.horizon("warheads_possible").diff("scenario").values.mean()
+        # cheating needs an undeclared plant: Kangson (p 0.9) or the new hall (p 0.6)
+        kangson, hall = profile.facility("kangson").exists.p, profile.facility("yongbyon-new-hall").exists.p
+        some_plant = 1 - (1 - kangson) * (1 - hall)
+        cheated = r.probability("cheated").sel(scenario="halt-all").values[-1]
+        assert cheated == pytest.approx(p_cheat * some_plant, abs=0.03)
+    assert bought[1.0] < 0.6 * bought[0.0]
+
+
+def test_access_to_undeclared_sites_detects_cheating(tmp_path, profile):
+    prof = with_dynamics(profile, cheat_undeclared=1.0, ntm_detection_per_month=0.0)
+    detected = {}
+    for access in (False, True):
+        regime = {"verifier": "IAEA", "sites": ["yongbyon"], "undeclared_access": access,
+                  "detect_per_month": fixed(0.3), "dispute_per_month": fixed(0.0),
+                  "access_lag_months": fixed(1)}
+        path = scenario_file(tmp_path, f"halt-{int(access)}", freeze_everything(regime))
+        r = detente.simulate(["no-deal", str(path)], profile=prof, samples=4096, seed=5, horizon="2041-12")
+        detected[access] = r.probability("detected").values[1, -1]
+    assert detected[False] == 0.0  # nobody looks at Kangson
+    assert detected[True] > 0.85  # where an undeclared plant exists, it is found
+
+
+MEASURES = [
+    {"kind": "dismantle", "all_facilities": True},
+    {"kind": "declaration"},
+    {"kind": "ship-out", "pu_share": fixed(1.0), "heu_share": fixed(1.0)},
+]
+INCENTIVES = [
+    {"kind": "sanctions-relief", "sanctions": ["coal", "textiles", "seafood", "iron", "labour"]},
+    {"kind": "normalisation"},
+    {"kind": "end-of-war"},
+]
+
+
+def test_all_first_collapses_far_more_often_than_the_phased_deal(tmp_path):
+    all_first = scenario_file(tmp_path, "everything-first", [
+        {"id": "disarm", "name": "disarm", "start": {"at": "signature"}, "duration_months": fixed(36),
+         "measures": MEASURES},
+        {"id": "reward", "name": "reward", "start": {"after": "disarm"}, "duration_months": fixed(6),
+         "incentives": INCENTIVES},
+    ])
+    phased = scenario_file(tmp_path, "step-by-step", [
+        {"id": f"step{i}", "name": f"step {i}",
+         "start": {"at": "signature"} if i == 0 else {"after": f"step{i - 1}"},
+         "duration_months": fixed(14), "measures": [m], "incentives": [g]}
+        for i, (m, g) in enumerate(zip(MEASURES, INCENTIVES, strict=True))
+    ])
+    r = detente.simulate(["no-deal", str(all_first), str(phased)], samples=4096, seed=3, horizon="2034-12")
+    by_2031 = r.probability("in_force").sel(date="2031-01").values
+    collapse_first, collapse_phased = 1 - by_2031[1], 1 - by_2031[2]
+    assert collapse_first > 1.5 * collapse_phased
+    assert survival_median(r, "everything-first") < survival_median(r, "step-by-step")
+
+
+def forced_collapse(tmp_path, kind):
+    return scenario_file(tmp_path, f"collapse-{kind}", [{
+        "id": "p", "name": "p", "start": {"at": "signature"}, "duration_months": fixed(0),
+        "measures": [{"kind": kind, "facilities": ["yongbyon-5mwe"]}],
+    }], triggers=[{"id": "t", "event": "certain breach", "rate_per_year": fixed(1e6), "p_breach": fixed(1)}])
+
+
+def test_restart_is_slower_the_deeper_the_restriction(tmp_path, profile):
+    prof = with_dynamics(profile, dprk_base_hazard=0.0, us_base_hazard=0.0)
+    paths = [str(forced_collapse(tmp_path, k)) for k in ("freeze", "disable", "dismantle")]
+    r = detente.simulate(["no-deal", *paths], profile=prof, samples=4096, seed=2, horizon="2041-12")
+    halted = r.horizon("months_halted").values[1:].mean(axis=1)
+    d = profile.dynamics.restart_months
+    expect_freeze = (d.freeze.low + d.freeze.high) / 2
+    assert halted[0] == pytest.approx(expect_freeze, abs=0.6)  # uniform 1–6 months, mean 3.5
+    assert halted[0] < halted[1] < halted[2]
+
+
+def test_a_deal_that_holds_never_adds_material(tmp_path, profile):
+    prof = with_dynamics(profile, dprk_base_hazard=0.0, us_base_hazard=0.0)
+    path = scenario_file(tmp_path, "freeze-5mwe", [{
+        "id": "p", "name": "p", "start": {"at": "signature"}, "duration_months": fixed(0),
+        "measures": [{"kind": "freeze", "facilities": ["yongbyon-5mwe", "yongbyon-rcl"]}],
+        "incentives": [{"kind": "energy-aid"}],
+    }])
+    r = detente.simulate(["no-deal", str(path)], profile=prof, samples=2048, seed=4, horizon="2041-12")
+    assert np.all(r.probability("in_force").sel(scenario="freeze-5mwe", date=slice("2027-01", None)) == 1.0)
+    delta = r.horizon("pu_kg").diff("scenario").values
+    assert np.all(delta <= 1e-3) and delta.mean() < -10  # the reactor's output forgone
+    heu = r.horizon("heu_kg").diff("scenario").values
+    assert np.all(heu == 0)  # enrichment untouched
+
+
+def test_compare_json_records(monkeypatch, capsys):
+    import json
+    import sys
+
+    from detente import cli
+
+    monkeypatch.setattr(sys, "argv", ["detente", "compare", "leap-day-2012", "--samples", "2048",
+                                      "--horizon", "2035-12", "--format", "json"])
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+        raise SystemExit(0)
+    assert info.value.code == 0
+    records = json.loads(capsys.readouterr().out)
+    metrics = {(r["scenario"], r["metric"]) for r in records}
+    assert ("leap-day-2012", "delta:warheads_possible") in metrics
+    assert ("no-deal", "delta:warheads_possible") not in metrics
+    p = [r for r in records if r["metric"] == "p_in_force" and r["scenario"] == "leap-day-2012"]
+    assert p and all(0 <= r["mean"] <= 1 and r["p50"] is None for r in p)
+    assert any(r["metric"] == "months_to_200_warheads" for r in records)
+
+
+@pytest.mark.parametrize(
+    ("phases", "field", "reason"),
+    [
+        ([{"id": "a", "name": "a", "start": {"at": "signature"}, "duration_months": fixed(1),
+           "measures": [{"kind": "freeze", "facilities": ["yongbyon-50mwe"]}]}],
+         "phases[a].measures[0].facilities", "unknown facility 'yongbyon-50mwe'"),
+        ([{"id": "a", "name": "a", "start": {"at": "signature"}, "duration_months": fixed(1),
+           "incentives": [{"kind": "sanctions-relief", "sanctions": ["caviar"]}]}],
+         "phases[a].incentives[0].sanctions", "unknown sanctions measure 'caviar'"),
+        ([{"id": "a", "name": "a", "start": {"at": "signature"}, "duration_months": fixed(1),
+           "measures": [{"kind": "freeze", "sites": ["taechon"]}]}],
+         "phases[a].measures[0].sites", "unknown site 'taechon'"),
+    ],
+)
+def test_scenario_errors_against_the_profile(tmp_path, phases, field, reason):
+    path = scenario_file(tmp_path, "bad", phases)
+    with pytest.raises(detente.InputError) as info:
+        detente.simulate(str(path), samples=10)
+    assert info.value.file == str(path) and info.value.field == field and reason in info.value.reason
+
+
+@pytest.mark.parametrize(
+    ("phases", "field", "reason"),
+    [
+        ([{"id": "a", "name": "a", "start": {"after": "b"}, "duration_months": fixed(1)}],
+         "(top level)", "starts after 'b', which is not a phase"),
+        ([{"id": "a", "name": "a", "start": {"after": "b"}, "duration_months": fixed(1)},
+          {"id": "b", "name": "b", "start": {"after": "a"}, "duration_months": fixed(1)}],
+         "(top level)", "cycle"),
+        ([{"id": "a", "name": "a", "start": {"at": "signature"},
+           "duration_months": {"dist": "uniform", "low": -3, "high": 2, **J}}],
+         "phases[a].duration_months", "must be ≥ 0"),
+    ],
+)
+def test_scenario_structure_errors(tmp_path, phases, field, reason):
+    path = scenario_file(tmp_path, "bad", phases)
+    with pytest.raises(detente.InputError) as info:
+        detente.load_scenario(path)
+    assert info.value.file == str(path) and info.value.field == field and reason in info.value.reason
