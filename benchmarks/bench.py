@@ -1,7 +1,9 @@
-"""Throughput and peak memory of the DPRK no-deal baseline, 1986 → 2040 monthly.
+"""Throughput and peak memory.
 
-Run with ``make bench``. Prints sample-months per second (per scenario) and the peak resident
-memory of the whole process tree, for 10⁵ and 10⁶ samples on 1 and 2 worker processes.
+Run with ``make bench``. Prints, for the DPRK no-deal baseline 1986 → 2040 monthly,
+sample-months per second (per scenario) and the peak resident memory of the largest process,
+for 10⁵ and 10⁶ samples on 1 and 2 worker processes; then the wall time of
+``compare kimball-2018 mount-2019 all-first no-deal`` with 10⁵ samples (default horizon).
 """
 
 from __future__ import annotations
@@ -11,6 +13,17 @@ import resource
 import subprocess
 import sys
 import time
+
+COMPARED = ["no-deal", "kimball-2018", "mount-2019", "all-first"]
+
+
+def compare_child(samples: int, workers: int) -> None:
+    import detente
+
+    detente.compare(COMPARED[1:], samples=4096)  # compile kernels (cached on disk)
+    start = time.perf_counter()
+    detente.compare(COMPARED[1:], samples=samples, workers=workers, seed=1)
+    print(f"{samples},{workers},{time.perf_counter() - start:.3f}")
 
 
 def child(samples: int, workers: int) -> None:
@@ -30,9 +43,13 @@ def main() -> None:
     parser.add_argument("--samples", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--child", nargs=2, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--compare-child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
+        return
+    if args.compare_child:
+        compare_child(*args.compare_child)
         return
     print(f"{'samples':>10} {'workers':>7} {'seconds':>8} {'sample-months/s':>16} {'peak MiB':>9}")
     for samples in args.samples:
@@ -47,6 +64,13 @@ def main() -> None:
             peak_mib = max(peak, before) / 1024
             print(f"{samples:>10,} {workers:>7} {float(seconds):>8.2f} {float(rate):>16.3g} "
                   f"{peak_mib:>9.0f}")
+    print(f"\ncompare {' '.join(COMPARED[1:])} (baseline {COMPARED[0]}), 10⁵ samples:")
+    for workers in args.workers:
+        out = subprocess.run(
+            [sys.executable, __file__, "--compare-child", "100000", str(workers)],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip().splitlines()[-1]
+        print(f"  {workers} worker(s): {float(out.split(',')[2]):.1f} s")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ and warheads from facility histories, under scenarios compared on common random 
 
 __version__ = "0.1.0"
 
-from .api import simulate  # noqa: E402
+from .api import compare, simulate  # noqa: E402
 from .errors import DetenteError, InputError, RunError  # noqa: E402
 from .profile import Profile, load_profile  # noqa: E402
 from .results import Results  # noqa: E402
@@ -16,6 +16,7 @@ __all__ = [
     "Results",
     "RunError",
     "Scenario",
+    "compare",
     "load_profile",
     "load_scenario",
     "simulate",

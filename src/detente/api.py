@@ -78,3 +78,20 @@ def simulate(
         draws=draws,
         attrs=attrs,
     )
+
+
+def compare(
+    scenarios: Sequence[str | Scenario] | str | Scenario,
+    *,
+    baseline: str | Scenario = "no-deal",
+    **options,
+) -> Results:
+    """What each deal buys: ``simulate`` the baseline and the scenarios on the same draws, with
+    paired differences (``delta:<metric>``, scenario minus baseline). ``options`` are those of
+    :func:`simulate` (samples, seed, horizon, workers, threshold, profile, progress)."""
+    if isinstance(scenarios, str | Scenario):
+        scenarios = [scenarios]
+    base = baseline if isinstance(baseline, Scenario) else load_scenario(baseline)
+    loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
+    others = [s for s in loaded if s.name != base.name]
+    return simulate([base, *others], baseline=base.name, **options)

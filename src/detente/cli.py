@@ -274,12 +274,19 @@ def _print_compare(results, dates: list[str]) -> None:
 @app.command()
 def params(
     profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
+    scenario: Annotated[list[str] | None, typer.Option(help="Also list a scenario's own inputs.")] = None,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """Every uncertain input with its distribution, 90 % range and sources or judgement basis."""
+    from .deal_plan import compile_deal
     from .profile import load_profile
+    from .scenario import load_scenario
 
-    rows = _parameter_rows(load_profile(profile))
+    prof = load_profile(profile)
+    specs = prof.parameters()
+    for name in scenario or []:
+        specs.update(compile_deal(load_scenario(name), prof, prof.start).parameters)
+    rows = _parameter_rows(specs)
     if fmt == Format.json:
         print(json.dumps(rows, indent=1))
         return
@@ -296,11 +303,11 @@ def params(
     out.print(table)
 
 
-def _parameter_rows(profile) -> list[dict]:
+def _parameter_rows(specs: dict) -> list[dict]:
     from .months import format_month
 
     rows = []
-    for name, spec in profile.parameters().items():
+    for name, spec in specs.items():
         lo, hi = spec.quantile(0.05), spec.quantile(0.95)
         if spec.unit == "month":
             span = f"{format_month(round(lo))} – {format_month(round(hi))}"
@@ -354,6 +361,7 @@ def sources(
 @app.command()
 def validate(
     file: Annotated[Path, typer.Argument(help="A profile or scenario YAML file.")],
+    profile: Annotated[str, typer.Option(help="Profile a scenario is checked against.")] = "dprk",
 ) -> None:
     """Check a profile or scenario file; print what it holds or exactly what is wrong."""
     from .loading import read_yaml
@@ -366,7 +374,11 @@ def validate(
         out.print(f"[green]ok[/]: profile {profile.name!r} with {len(profile.facilities)} "
                   f"facilities and {len(profile.parameters())} parameters")
     else:
-        scenario = load_scenario(file)
+        from .deal_plan import compile_deal
         from .months import format_month
 
-        out.print(f"[green]ok[/]: scenario {scenario.name!r} starting {format_month(scenario.start)}")
+        scenario = load_scenario(file)
+        prof = load_profile(profile)
+        compile_deal(scenario, prof, prof.start)  # facility, site and sanction names resolve
+        out.print(f"[green]ok[/]: scenario {scenario.name!r} starting {format_month(scenario.start)} "
+                  f"with {len(scenario.phases)} phases, checked against profile {prof.name!r}")
