@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import detente
+from detente.missiles import load_missiles
 from detente.months import parse_month
 from detente.plan import compile_plan
 from detente.simulator import STATE, Block, central_draws, new_tally
@@ -18,7 +19,7 @@ def profile():
 
 @pytest.fixture(scope="session")
 def plan(profile):
-    return compile_plan(profile, [detente.load_scenario("no-deal")], "2040-12")
+    return compile_plan(profile, [detente.load_scenario("no-deal")], load_missiles("dprk"), "2040-12")
 
 
 @pytest.fixture(scope="session")

@@ -81,4 +81,7 @@ def test_results_exports(small_run, tmp_path):
     csv = small_run.to_csv(tmp_path / "r.csv", dates=["2030-01"])
     text = csv.read_text().splitlines()
     assert text[0] == "scenario,metric,date,mean,p5,p25,p50,p75,p95"
-    assert len(text) == 1 + 4  # one row per metric
+    metrics = [line.split(",")[1] for line in text[1:]]
+    assert len(metrics) == len(set(metrics))  # one row per metric at one date
+    assert {"pu_kg", "heu_kg", "warheads_possible", "icbm_reliability", "deliverable:guam",
+            "p_arrive:us_east"} <= set(metrics)

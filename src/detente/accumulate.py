@@ -105,7 +105,25 @@ class SignedKgBins:
         return self.half.size - 1
 
 
-Bins = CountBins | KgBins | SignedCountBins | SignedKgBins
+@dataclass(frozen=True)
+class UnitBins:
+    """A share in [0, 1] in ``size - 1`` equal bins (the last holds exactly 1)."""
+
+    size: int = 1001
+
+    def lower_edges(self) -> np.ndarray:
+        return np.arange(self.size, dtype=float) / (self.size - 1)
+
+    def upper_edges(self) -> np.ndarray:
+        return np.minimum(np.arange(1, self.size + 1, dtype=float) / (self.size - 1), 1.0)
+
+    def centres(self) -> np.ndarray:
+        return 0.5 * (self.lower_edges() + self.upper_edges())
+
+    interpolate = True
+
+
+Bins = CountBins | KgBins | SignedCountBins | SignedKgBins | UnitBins
 
 
 def quantiles(counts: np.ndarray, bins: Bins, qs: np.ndarray) -> np.ndarray:

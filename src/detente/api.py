@@ -9,11 +9,13 @@ import numpy as np
 
 from . import __version__
 from .engine import block_sums_in_order, execute, input_hash
+from .missiles import load_missiles
 from .months import format_month
 from .plan import compile_plan
 from .profile import Profile, load_profile
 from .results import Results
 from .scenario import Scenario, load_scenario
+from .reach import DELIVER_BINS, DELTA_DELIVER_BINS, RELIABILITY_BINS
 from .simulator import BINS, DELTA_BINS, METRICS
 
 
@@ -41,7 +43,7 @@ def simulate(
         scenarios = [scenarios]
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    plan = compile_plan(prof, loaded, horizon, baseline, threshold)
+    plan = compile_plan(prof, loaded, load_missiles(prof.name), horizon, baseline, threshold)
     merged = execute(plan, samples, seed, workers, progress)
     names = [s.name for s in loaded]
     order = sorted(merged.horizon)
@@ -54,6 +56,24 @@ def simulate(
         p: np.concatenate([merged.draws[b][p] for b in kept]) for p in plan.parameter_specs()
     } if kept else {}
     sums = {s: {m: block_sums_in_order(merged, s, m) for m in ("pu_kg", "heu_kg")} for s in names}
+    regions = [r.id for r in plan.missiles.regions]
+    counts = {}
+    for s in names:
+        counts[s] = merged.counts(s)
+        deliver = counts[s].pop("missiles:deliver")
+        paired = counts[s].pop("delta:missiles:deliver", None)
+        arrive = block_sums_in_order(merged, s, "p_arrive")
+        for j, region in enumerate(regions):
+            counts[s][f"deliverable:{region}"] = deliver[j]
+            if paired is not None:
+                counts[s][f"delta:deliverable:{region}"] = paired[j]
+            sums[s][f"p_arrive:{region}"] = arrive[j]
+    bins = {m: BINS[m] for m in METRICS}
+    bins.update({f"deliverable:{r}": DELIVER_BINS for r in regions})
+    bins["icbm_reliability"] = RELIABILITY_BINS
+    if plan.baseline is not None:
+        bins.update(DELTA_BINS)
+        bins.update({f"delta:deliverable:{r}": DELTA_DELIVER_BINS for r in regions})
     attrs = {
         "seed": seed,
         "samples": samples,
@@ -66,14 +86,14 @@ def simulate(
         "scenario_starts": ",".join(f"{s.name}={format_month(s.start)}" for s in loaded),
         "baseline": names[plan.baseline] if plan.baseline is not None else "",
         "threshold": threshold,
+        "regions": ",".join(regions),
     }
     return Results(
         scenarios=names,
         months=plan.grid.labels(),
-        counts={s: merged.counts(s) for s in names},
+        counts=counts,
         sums=sums,
-        bins={**{m: BINS[m] for m in METRICS},
-              **({m: b for m, b in DELTA_BINS.items()} if plan.baseline is not None else {})},
+        bins=bins,
         horizon_values=horizon_values,
         draws=draws,
         attrs=attrs,

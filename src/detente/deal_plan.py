@@ -12,7 +12,7 @@ import numpy as np
 from .errors import InputError
 from .model.deal import LEVELS
 from .profile import Enrichment, Profile, Reactor
-from .scenario import FacilityMeasure, Scenario, ShipOut
+from .scenario import FacilityMeasure, FlightTestMoratorium, Scenario, ShipOut
 from .uncertain import _Spec
 
 
@@ -38,6 +38,11 @@ class DealPlan:
         return len(self.phase_ids)
 
 
+MORATORIUM = 4  # restriction level of an activity row: lapses as soon as a deal collapses
+ACTIVITIES = ("nuclear-tests", "flights:srbm", "flights:mrbm", "flights:irbm", "flights:icbm",
+              "flights:slbm")  # rows after the facilities in every control array
+
+
 def _where(scenario: Scenario, phase: int, rest: str) -> str:
     return f"phases[{scenario.phases[phase].id}].{rest}"
 
@@ -52,7 +57,7 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
     order = scenario.phase_order()
     index = {p.id: i for i, p in enumerate(order)}
     original = {p.id: i for i, p in enumerate(scenario.phases)}
-    n_p, n_f = len(order), len(facilities)
+    n_p, n_f = len(order), len(facilities) + len(ACTIVITIES)
     level = np.zeros((n_p, n_f), dtype=np.int64)
     tension = np.zeros(n_p)
     after = np.full(n_p, -1, dtype=np.int64)
@@ -98,6 +103,12 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
                 gives.append((value(measure.kind, values.measures, phase.id, where), float(len(hit))))
             else:
                 gives.append((value(measure.kind, values.measures, phase.id, where), 1.0))
+                if measure.kind in ("test-moratorium", "ctbt"):
+                    level[i, len(facilities)] = MORATORIUM
+                if isinstance(measure, FlightTestMoratorium):
+                    for c in measure.classes:
+                        if f"flights:{c}" in ACTIVITIES:
+                            level[i, len(facilities) + ACTIVITIES.index(f"flights:{c}")] = MORATORIUM
                 if measure.kind == "tension-reduction":
                     tension[i] = 1.0
                 if isinstance(measure, ShipOut):
@@ -130,7 +141,7 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
                 f.id in regime.facilities or (f.site in regime.sites and f.declared)
                 or (regime.undeclared_access and not f.declared)
                 for f in facilities
-            ])
+            ] + [False] * len(ACTIVITIES))
             names = tuple(f"{stem}.verification{v}.{key}"
                           for key in ("detect_per_month", "dispute_per_month", "access_lag_months"))
             for name, key in zip(names, ("detect_per_month", "dispute_per_month", "access_lag_months"), strict=True):
@@ -152,8 +163,9 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
 
 
 def production_mask(profile: Profile) -> np.ndarray:
-    """Facilities that make fissile material (reactors and enrichment plants)."""
-    return np.array([isinstance(f, Reactor | Enrichment) for f in profile.facilities])
+    """Control rows that make fissile material (reactors and enrichment plants)."""
+    return np.array([isinstance(f, Reactor | Enrichment) for f in profile.facilities]
+                    + [False] * len(ACTIVITIES))
 
 
 MAX_TRIGGERS = 3  # fixed, so the shared uniform array does not depend on the scenarios run
@@ -222,7 +234,7 @@ def simulate_deal(
         trig_rate[k] = 1.0 - np.exp(-sd[rate] / 12.0)
         trig_breach[k] = sd[breach]
     restart = np.vstack([np.zeros(n), draws["deal.restart.freeze"], draws["deal.restart.disable"],
-                         draws["deal.restart.dismantle"]]).round().astype(np.int64)
+                         draws["deal.restart.dismantle"], np.zeros(n)]).round().astype(np.int64)
     path = DealPath(
         ctl=np.ones((n_f, months, n), dtype=np.uint8),
         in_force=np.zeros(months, dtype=np.int64),
@@ -240,7 +252,7 @@ def simulate_deal(
     exists = np.array([
         draws[f"{f.id}.exists"] > 0.5 if f"{f.id}.exists" in draws else np.ones(n, dtype=bool)
         for f in plan.profile.facilities
-    ])
+    ] + [np.ones(n, dtype=bool)] * len(ACTIVITIES))
     run_deal(
         branch, size, start, done, given, received, deal.tension, deal.level, plan.undeclared,
         plan.production, exists, detect, dispute, trig_rate, trig_breach,

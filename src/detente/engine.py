@@ -40,7 +40,8 @@ class Merged:
         tallies = {HISTORY: new_tally(plan.grid.size)}
         for k, scenario in enumerate(plan.scenarios):
             paired = plan.baseline is not None and k != plan.baseline
-            tallies[scenario.name] = new_tally(plan.grid.size, deltas=paired)
+            tallies[scenario.name] = new_tally(plan.grid.size, deltas=paired,
+                                               regions=len(plan.missiles.regions))
         return cls(tallies)
 
     def add(self, plan: Plan, seed: int, block: int, n: int) -> None:

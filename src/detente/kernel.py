@@ -68,6 +68,7 @@ def run_months(
     kg_floor, kg_inv_log_ratio,
     ctl, ctl_from, r_fidx, e_fidx, rcl, ship_month, ship_pu, ship_heu,
     base, base_mode, d_pu, d_heu, d_wp, d_wa, threshold, reach,
+    test_u, test_p, dev_pu, dev_heu, test_row, assembled,
 ):
     """Step months ``t0`` … ``t1 - 1`` for every sample, in place.
 
@@ -80,6 +81,9 @@ def run_months(
     leaves the country at ``ship_month``. ``base_mode`` 1 stores this run's values from
     ``ctl_from`` on in ``base`` (the baseline); 2 counts paired differences from ``base`` into
     the ``d_*`` histograms. ``reach`` records the first month warheads possible ≥ ``threshold``.
+    From ``ctl_from`` on, a nuclear test happens when ``test_u[t - ctl_from, s] < test_p[s]`` and
+    row ``test_row`` of ``ctl`` allows it, consuming ``dev_pu`` or ``dev_heu``; assembled warheads
+    are written to ``assembled[t - ctl_from, s]`` (for the missile model).
     """
     n = pu_sep.shape[0]
     n_r = core.shape[0]
@@ -155,6 +159,13 @@ def run_months(
             if ship_month[s] == t:
                 pu_used[s] += ship_pu[s] * max(pu_sep[s] - pu_used[s], 0.0)
                 heu_used[s] += ship_heu[s] * max(heu_made[s] - heu_used[s], 0.0)
+        if t >= ctl_from and test_u.shape[0] > 0:
+            allowed = ctl[test_row, t - ctl_from]
+            chance = test_u[t - ctl_from]
+            for s in range(n):
+                if allowed[s] and chance[s] < test_p[s]:
+                    pu_used[s] += dev_pu[s]
+                    heu_used[s] += dev_heu[s]
         k = test_of_month[t]
         if k >= 0:
             for s in range(n):
@@ -182,6 +193,8 @@ def run_months(
             bin_wa[s] = min(int(wa), nc - 1)
             total_pu += pu
             total_heu += heu
+            if t >= ctl_from and assembled.shape[0] > 0:
+                assembled[t - ctl_from, s] = wa
             if wp >= threshold and reach[s] == NEVER:
                 reach[s] = t
             if base_mode == 1 and t >= ctl_from:

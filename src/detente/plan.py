@@ -7,9 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .deal_plan import DealPlan, compile_deal, production_mask
+from .deal_plan import ACTIVITIES, DealPlan, compile_deal, production_mask
 from .errors import InputError
 from .months import MonthGrid, format_month, parse_month
+from .missiles import MissileForce
 from .profile import Enrichment, Profile, Reactor, Reprocessing
 from .scenario import Scenario
 from .uncertain import _Spec
@@ -60,6 +61,8 @@ class Plan:
     reprocessing_facility: int  # -1 if the profile has no reprocessing plant
     production: np.ndarray  # (F,) facilities that make fissile material
     undeclared: np.ndarray  # (F,)
+    missiles: MissileForce
+    distances: np.ndarray  # (J,) km from the launch site to each region
 
     def parameter_specs(self) -> dict[str, _Spec]:
         """Profile parameters and every scenario's own."""
@@ -88,6 +91,7 @@ def _capacity_periods(facility: Enrichment, grid: MonthGrid) -> np.ndarray:
 def compile_plan(
     profile: Profile,
     scenarios: list[Scenario],
+    missiles: MissileForce,
     horizon: str | int | None = None,
     baseline: str | None = None,
     threshold: int = 200,
@@ -173,7 +177,7 @@ def compile_plan(
         scenarios=tuple(scenarios),
         grid=grid,
         branch=branch,
-        parameters=profile.parameters(),
+        parameters={**profile.parameters(), **missiles.parameters()},
         reactors=tuple(reactors),
         enrichment=tuple(enrichment),
         tests=tests,
@@ -185,5 +189,7 @@ def compile_plan(
         enrichment_facility=np.array([i for i, k in enumerate(kinds_of) if k is Enrichment], dtype=np.int64),
         reprocessing_facility=rcl[0] if rcl else -1,
         production=production_mask(profile),
-        undeclared=np.array([not f.declared for f in profile.facilities]),
+        undeclared=np.array([not f.declared for f in profile.facilities] + [False] * len(ACTIVITIES)),
+        missiles=missiles,
+        distances=np.array([missiles.distance_km(r) for r in missiles.regions]),
     )

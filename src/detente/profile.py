@@ -176,6 +176,15 @@ class NuclearTest(_Model):
     note: str | None = None
 
 
+class FutureTests(_Model):
+    """Nuclear tests in the no-deal future: a monthly chance, each consuming one device."""
+
+    per_year: NonNegative
+    uses_pu: Fraction
+    pu_kg: NonNegative
+    heu_kg: NonNegative
+
+
 class Profile(_Model):
     """Everything known about a programme; see ``evidence/profiles/dprk.yaml``."""
 
@@ -187,6 +196,7 @@ class Profile(_Model):
     assays: Assays
     weapons: Weapons
     nuclear_tests: list[NuclearTest] = Field(default_factory=list)
+    future_tests: FutureTests
     correlations: list[Correlation] = Field(default_factory=list)
     dynamics: Dynamics
     values: Values
@@ -243,6 +253,8 @@ class Profile(_Model):
             out[f"{stem}.uses_pu"] = test.uses_pu
             out[f"{stem}.pu_kg"] = test.pu_kg
             out[f"{stem}.heu_kg"] = test.heu_kg
+        for key in FutureTests.model_fields:
+            out[f"future_tests.{key}"] = getattr(self.future_tests, key)
         d = self.dynamics
         for key in Dynamics.model_fields:
             if key != "restart_months":

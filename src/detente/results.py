@@ -77,7 +77,7 @@ class Results:
             plain = metric.removeprefix("delta:")
             if metric not in self.counts[s]:
                 rows.append(np.full(len(self.months), np.nan))
-            elif plain in self.sums[s]:  # kg: exact sums; a paired mean is a difference of means
+            elif plain in ("pu_kg", "heu_kg"):  # exact sums; a paired mean is a difference of means
                 total = self.sums[s][plain] - (self.sums[self.baseline][plain] if plain != metric else 0)
                 rows.append(total / samples)
             else:
@@ -166,8 +166,41 @@ class Results:
                 rows += self._horizon_rows()
         return pd.DataFrame(rows, columns=COLUMNS)
 
+    def p_arrive(self, region: str) -> xr.DataArray:
+        """``scenario × date`` chance that at least one warhead arrives in ``region`` (from the
+        scenario start on; NaN before)."""
+        key = f"p_arrive:{region}"
+        if key not in self.sums[self.scenarios[0]]:
+            raise InputError(f"unknown region {region!r}; known: {self.attrs.get('regions', '')}",
+                             field="region")
+        data = np.stack([self.sums[s][key] / self.attrs["samples"] for s in self.scenarios])
+        started = np.stack([self.counts[s]["icbm_reliability"].sum(axis=-1) > 0 for s in self.scenarios])
+        return xr.DataArray(np.where(started, data, np.nan), dims=("scenario", "date"),
+                            coords={"scenario": self.scenarios, "date": self._dates()}, name=key)
+
+    def reliable_icbm_month(self, level: float = 0.8, chance: float = 0.5) -> dict[str, str | None]:
+        """First month in which P(ICBM reliability ≥ ``level``) exceeds ``chance``, per scenario."""
+        out = {}
+        edges = self.bins["icbm_reliability"].lower_edges()
+        for s in self.scenarios:
+            counts = self.counts[s]["icbm_reliability"]
+            total = counts.sum(axis=-1)
+            above = counts[:, edges >= level - 1e-12].sum(axis=-1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(total > 0, above / total, 0.0)
+            hit = np.flatnonzero(share > chance)
+            out[s] = self.months[hit[0]] if hit.size else None
+        return out
+
     def _deal_rows(self, dates: list[str], index: list[int]) -> list[list]:
         rows = []
+        for region in self.attrs.get("regions", "").split(","):
+            if not region:
+                continue
+            p = self.p_arrive(region).values[:, index]
+            for i, scenario in enumerate(self.scenarios):
+                rows += [[scenario, f"p_arrive:{region}", d, p[i, j], *[np.nan] * 5]
+                         for j, d in enumerate(dates) if not np.isnan(p[i, j])]
         for event in ("in_force", "cheated", "detected"):
             p = self.probability(event).values[:, index]
             for i, scenario in enumerate(self.scenarios):
@@ -179,6 +212,17 @@ class Results:
     def _horizon_rows(self) -> list[list]:
         rows = []
         end = self.months[-1]
+        reliable = self.reliable_icbm_month()
+        base_month = reliable.get(self.baseline) if self.baseline else None
+        for scenario, month in reliable.items():
+            start = self._start(scenario)
+            value = np.nan if month is None else self.months.index(month) - self.months.index(start)
+            rows.append([scenario, "months_to_reliable_icbm", end, value, *[np.nan] * 5])
+            if self.baseline and scenario != self.baseline:
+                later = np.inf if month is None else self.months.index(month)
+                sooner = np.inf if base_month is None else self.months.index(base_month)
+                delay = 0.0 if later == sooner else later - sooner
+                rows.append([scenario, "delta:months_to_reliable_icbm", end, delay, *[np.nan] * 5])
         n = self.attrs.get("threshold", 0)
         names = {"months_to_threshold": f"months_to_{n}_warheads", "months_halted": "months_halted",
                  "deal_months": "deal_months"}
@@ -236,6 +280,10 @@ class Results:
         path = Path(path)
         self.to_dataset().to_netcdf(path, engine="h5netcdf")
         return path
+
+    def _start(self, scenario: str) -> str:
+        starts = dict(item.split("=") for item in self.attrs["scenario_starts"].split(","))
+        return starts[scenario]
 
     def _dates(self) -> np.ndarray:
         return np.array(self.months, dtype="datetime64[M]").astype("datetime64[ns]")

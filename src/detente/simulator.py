@@ -23,6 +23,7 @@ from .kernel import NEVER, run_months
 from .model.production import reactor_pu_kg_per_year, swu_per_kg
 from .months import format_month
 from .plan import Plan
+from .reach import missile_arrays, missile_tallies, run_reach
 from .uncertain import draw
 
 COUNT_BINS = CountBins(2048)
@@ -52,13 +53,15 @@ STATE = (  # the kernel's state arrays, in order (see Block.initial_state)
 Tally = dict[str, np.ndarray]  # metric → (months, bins) int64 counts
 
 
-def new_tally(months: int, deltas: bool = False) -> Tally:
+def new_tally(months: int, deltas: bool = False, regions: int = 0) -> Tally:
     """Zeroed counts for one scenario: metric histograms, optional paired-difference
-    histograms, and per-month deal counts."""
+    histograms, per-month deal counts and (with ``regions``) the missile model's counts."""
     tally = {m: np.zeros((months, BINS[m].size), dtype=np.int32) for m in METRICS}
     if deltas:
         tally.update({m: np.zeros((months, b.size), dtype=np.int32) for m, b in DELTA_BINS.items()})
     tally.update({f"deal:{m}": np.zeros(months, dtype=np.int64) for m in DEAL_COUNTS})
+    if regions:
+        tally.update(missile_tallies(months, regions, deltas))
     return tally
 
 
@@ -159,6 +162,11 @@ class Block:
         self.lag = np.rint(draws["weapons.lag_months"]).astype(np.int64)
         self.r_fidx, self.e_fidx = plan.reactor_facility, plan.enrichment_facility
         self.rcl = plan.reprocessing_facility
+        self.test_chance = 1.0 - np.exp(-draws["future_tests.per_year"] / 12.0)
+        uses_pu = draws["future_tests.uses_pu"]
+        self.dev_pu = uses_pu * draws["future_tests.pu_kg"]
+        self.dev_heu = (1 - uses_pu) * draws["future_tests.heu_kg"]
+        self.test_row = len(plan.profile.facilities)  # the "nuclear-tests" control row
 
     def initial_state(self) -> list[np.ndarray]:
         n, n_r, n_e = self.n, self.r_rows.shape[0], self.e_rows.shape[0]
@@ -179,7 +187,8 @@ class Block:
 
     def run(self, state, t0: int, t1: int, tally: Tally, sums: dict, final: np.ndarray,
             path: DealPath | None = None, base: np.ndarray | None = None, base_mode: int = 0,
-            reach: np.ndarray | None = None) -> None:
+            reach: np.ndarray | None = None, tests: np.ndarray | None = None,
+            assembled: np.ndarray | None = None) -> None:
         """Step months ``t0`` … ``t1 - 1``, adding into ``tally`` and ``sums``.
 
         ``path`` carries a deal's facility controls and shipments from ``t0`` on; ``base_mode``
@@ -196,6 +205,10 @@ class Block:
         if reach is None:
             reach = np.full(n, NEVER, dtype=np.int64)
         deltas = [tally.get(m, tally["pu_kg"][:0]) for m in DELTA_BINS]
+        if tests is None:
+            tests = np.zeros((0, n), dtype=np.float32)
+        if assembled is None:
+            assembled = np.zeros((0, n), dtype=np.float32)
         run_months(
             t0, t1,
             self.r_rows, self.r_on, self.r_period, self.r_kind, self.r_sep, self.r_kgidx,
@@ -209,6 +222,7 @@ class Block:
             KG_BINS.floor, 1.0 / KG_BINS.log_ratio,
             ctl, t0, self.r_fidx, self.e_fidx, self.rcl, ship, ship_pu, ship_heu,
             base, base_mode, *deltas, float(self.plan.threshold), reach,
+            tests, self.test_chance, self.dev_pu, self.dev_heu, self.test_row, assembled,
         )
 
 
@@ -241,7 +255,11 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
     uniforms = shared.random((5 + 2 * MAX_TRIGGERS, size - branch, n), dtype=np.float32)
     u_cheat = shared.random((len(plan.production), n))
     u_never = shared.random(n)
+    u_tests = shared.random((size - branch, n), dtype=np.float32)
     base = np.zeros((4, size - branch, n)) if plan.baseline is not None else None
+    regions = len(plan.missiles.regions)
+    base_reach = np.zeros((regions, size - branch, n)) if plan.baseline is not None else None
+    arrays = missile_arrays(plan, draws)
     order = list(range(len(plan.scenarios)))
     if plan.baseline is not None:
         order.remove(plan.baseline)
@@ -259,9 +277,15 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         scenario_sums = {m: v.copy() for m, v in sums.items()}
         reach = np.full(n, NEVER, dtype=np.int64)
         tally = tallies[scenario.name]
-        model.run(mine, branch, size, tally, scenario_sums, final, path, base, mode, reach)
+        assembled = np.zeros((size - branch, n), dtype=np.float32)
+        model.run(mine, branch, size, tally, scenario_sums, final, path, base, mode, reach, u_tests,
+                  assembled)
+        ctl = path.ctl if path is not None else np.ones(
+            (len(plan.production), size - branch, n), dtype=np.uint8)
         out.sums[scenario.name] = scenario_sums
         values = {m: final[i].astype(np.float32) for i, m in enumerate(METRICS)}
+        values.update(run_reach(plan, arrays, draws, ctl, assembled, tally, scenario_sums,
+                                base_reach, mode))
         begin = plan.grid.index(scenario.start)
         values["months_to_threshold"] = np.where(
             reach == NEVER, np.nan, np.maximum(reach - begin, 0)).astype(np.float32)
