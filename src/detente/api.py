@@ -13,9 +13,9 @@ from .missiles import load_missiles
 from .months import format_month
 from .plan import compile_plan
 from .profile import Profile, load_profile
+from .reach import DELIVER_BINS, DELTA_DELIVER_BINS, RELIABILITY_BINS
 from .results import Results
 from .scenario import Scenario, load_scenario
-from .reach import DELIVER_BINS, DELTA_DELIVER_BINS, RELIABILITY_BINS
 from .simulator import BINS, DELTA_BINS, METRICS
 
 

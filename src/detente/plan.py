@@ -9,8 +9,8 @@ import numpy as np
 
 from .deal_plan import ACTIVITIES, DealPlan, compile_deal, production_mask
 from .errors import InputError
-from .months import MonthGrid, format_month, parse_month
 from .missiles import MissileForce
+from .months import MonthGrid, format_month, parse_month
 from .profile import Enrichment, Profile, Reactor, Reprocessing
 from .scenario import Scenario
 from .uncertain import _Spec

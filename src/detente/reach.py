@@ -8,8 +8,7 @@ import numpy as np
 
 from .accumulate import KgBins, SignedKgBins, UnitBins
 from .deal_plan import ACTIVITIES
-from .missiles import REGIONS
-from .model.missiles import run_missiles
+from .model.missiles import failure_table, run_missiles
 from .plan import Plan
 
 DELIVER_BINS = KgBins(floor=0.01, resolution=0.02, size=700)  # expected warheads, 2 % bins
@@ -33,9 +32,7 @@ class MissileArrays:
     """Per-class (C, n) inputs of the missile kernel for one block."""
 
     k_now: np.ndarray
-    q_now: np.ndarray
-    q_inf: np.ndarray
-    growth: np.ndarray
+    failure: np.ndarray  # (C, months + 1, n) failure chance after m months of testing
     rate: np.ndarray
     deploy_k: np.ndarray
     effect: np.ndarray
@@ -47,6 +44,7 @@ class MissileArrays:
 
 
 def missile_arrays(plan: Plan, draws: dict[str, np.ndarray]) -> MissileArrays:
+    """Per-class inputs of the missile kernel (the lead type of each class)."""
     force = plan.missiles
     classes = force.classes
 
@@ -58,12 +56,13 @@ def missile_arrays(plan: Plan, draws: dict[str, np.ndarray]) -> MissileArrays:
              + (t.record.unknown if force.unknown_as_failure else 0) for t in leads]
     n = len(draws["weapons.pu_kg"])
     facilities = len(plan.profile.facilities)
+    k_now = np.repeat(np.array(flown, dtype=float)[:, None], n, axis=1)
+    rate = stack("tests_per_year") / 12.0
     return MissileArrays(
-        k_now=np.repeat(np.array(flown, dtype=float)[:, None], n, axis=1),
-        q_now=1.0 - stack("reliability_now"),
-        q_inf=stack("failure_floor"),
-        growth=stack("growth"),
-        rate=stack("tests_per_year") / 12.0,
+        k_now=k_now,
+        failure=failure_table(k_now, 1.0 - stack("reliability_now"), stack("failure_floor"),
+                              stack("growth"), rate, plan.grid.size - plan.branch),
+        rate=rate,
         deploy_k=stack("deploy_after_flights"),
         effect=stack("derating") * stack("reentry") * stack("survival"),
         launchers0=stack("launchers"),
@@ -78,31 +77,61 @@ def missile_arrays(plan: Plan, draws: dict[str, np.ndarray]) -> MissileArrays:
 def run_reach(plan: Plan, arrays: MissileArrays, draws: dict[str, np.ndarray], ctl: np.ndarray,
               assembled: np.ndarray, tally: dict, sums: dict, base: np.ndarray | None,
               base_mode: int) -> dict[str, np.ndarray]:
-    """Run the missile kernel from the branch month; return per-sample values at the horizon."""
+    """Run the missile kernel from the branch month and bin its output (vectorised); return
+    per-sample values at the horizon. ``base_mode`` 1 stores expected deliveries in ``base``
+    (the baseline), 2 counts paired differences from it."""
     force, size, branch = plan.missiles, plan.grid.size, plan.branch
     n = assembled.shape[1]
+    months = size - branch
     regions = len(force.regions)
-    final_deliver = np.zeros((regions, n))
-    final_arrive = np.zeros((regions, n))
+    rows = evaluation_months(plan)
+    evaluate = np.full(months, -1, dtype=np.int64)
+    evaluate[rows - branch] = np.arange(len(rows))
+    expected = np.zeros((regions, len(rows), n), dtype=np.float32)
+    arrive = np.zeros((regions, len(rows), n), dtype=np.float32)
     final_rel = np.full(n, np.nan)
-    sums["p_arrive"] = np.zeros((regions, size))
-    delta = tally.get("delta:missiles:deliver", np.zeros((regions, size, 1), dtype=np.int32))
     run_missiles(
-        branch, size, plan.grid.index(plan.profile.today), arrays.k_now, arrays.q_now, arrays.q_inf,
-        arrays.growth, arrays.rate, arrays.deploy_k, arrays.effect, arrays.launchers0,
-        arrays.launcher_step, arrays.reach_km, plan.distances,
-        np.array([r.defended for r in force.regions]), draws["defence.pk_per_shot"],
-        draws["defence.interceptors"], force.defence.shots_per_warhead, arrays.icbm, ctl,
-        arrays.flight_row, assembled, tally["missiles:deliver"], tally["icbm_reliability"],
-        sums["p_arrive"], final_deliver, final_arrive, final_rel,
-        base if base is not None else np.zeros((regions, 0, n)), base_mode, delta,
-        DELIVER_BINS.floor, 1.0 / DELIVER_BINS.log_ratio,
+        branch, size, plan.grid.index(plan.profile.today), arrays.failure, arrays.deploy_k,
+        arrays.k_now, arrays.rate, arrays.effect, arrays.launchers0, arrays.launcher_step,
+        arrays.reach_km, plan.distances, np.array([r.defended for r in force.regions]),
+        draws["defence.pk_per_shot"], draws["defence.interceptors"],
+        force.defence.shots_per_warhead, arrays.icbm, ctl, arrays.flight_row, assembled,
+        tally["icbm_reliability"], evaluate, expected, arrive, final_rel,
     )
+    tally["missiles:deliver"][:, rows] += _histogram(_bin(expected, DELIVER_BINS), DELIVER_BINS.size)
+    sums["p_arrive"] = np.zeros((regions, size))
+    sums["p_arrive"][:, rows] = arrive.sum(axis=-1, dtype=np.float64)
+    if base_mode == 1:
+        base[...] = expected
+    elif base_mode == 2:
+        d = expected - base
+        half = DELIVER_BINS.size - 1
+        signed = np.where(d >= 0, half + _bin(np.abs(d), DELIVER_BINS), half - _bin(np.abs(d), DELIVER_BINS))
+        tally["delta:missiles:deliver"][:, rows] += _histogram(signed, DELTA_DELIVER_BINS.size)
     values = {"icbm_reliability": final_rel.astype(np.float32)}
     for j, region in enumerate(force.regions):
-        values[f"deliverable:{region.id}"] = final_deliver[j].astype(np.float32)
-        values[f"p_arrive:{region.id}"] = final_arrive[j].astype(np.float32)
+        values[f"deliverable:{region.id}"] = expected[j, -1]
+        values[f"p_arrive:{region.id}"] = arrive[j, -1]
     return values
 
 
-__all__ = ["REGIONS", "missile_arrays", "missile_tallies", "run_reach"]
+def evaluation_months(plan: Plan) -> np.ndarray:
+    """Grid months where deliveries are evaluated: every 12 months from the earliest scenario
+    start, and the horizon."""
+    rows = np.arange(plan.branch, plan.grid.size, 12)
+    return np.unique(np.r_[rows, plan.grid.size - 1])
+
+
+def _bin(x: np.ndarray, bins: KgBins) -> np.ndarray:
+    """Log-bin indices of non-negative values (vectorised; matches KgBins' edges)."""
+    with np.errstate(divide="ignore"):
+        i = 1 + np.floor(np.log(np.maximum(x, 0.0) / bins.floor) / bins.log_ratio)
+    return np.clip(np.where(x < bins.floor, 0, i), 0, bins.size - 1).astype(np.int64)
+
+
+def _histogram(index: np.ndarray, size: int) -> np.ndarray:
+    """(J, months, n) bin indices → (J, months, size) counts."""
+    rows = index.shape[0] * index.shape[1]
+    flat = index.reshape(rows, -1) + (np.arange(rows, dtype=np.int64) * size)[:, None]
+    counts = np.bincount(flat.ravel(), minlength=rows * size)
+    return counts.reshape(index.shape[0], index.shape[1], size).astype(np.int32)

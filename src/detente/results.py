@@ -167,14 +167,15 @@ class Results:
         return pd.DataFrame(rows, columns=COLUMNS)
 
     def p_arrive(self, region: str) -> xr.DataArray:
-        """``scenario × date`` chance that at least one warhead arrives in ``region`` (from the
-        scenario start on; NaN before)."""
+        """``scenario × date`` chance that at least one warhead arrives in ``region``, in the
+        months deliveries are evaluated (yearly from the scenario start, and the horizon; NaN
+        elsewhere)."""
         key = f"p_arrive:{region}"
         if key not in self.sums[self.scenarios[0]]:
             raise InputError(f"unknown region {region!r}; known: {self.attrs.get('regions', '')}",
                              field="region")
         data = np.stack([self.sums[s][key] / self.attrs["samples"] for s in self.scenarios])
-        started = np.stack([self.counts[s]["icbm_reliability"].sum(axis=-1) > 0 for s in self.scenarios])
+        started = np.stack([self.counts[s][f"deliverable:{region}"].sum(axis=-1) > 0 for s in self.scenarios])
         return xr.DataArray(np.where(started, data, np.nan), dims=("scenario", "date"),
                             coords={"scenario": self.scenarios, "date": self._dates()}, name=key)
 

@@ -23,7 +23,7 @@ from .kernel import NEVER, run_months
 from .model.production import reactor_pu_kg_per_year, swu_per_kg
 from .months import format_month
 from .plan import Plan
-from .reach import missile_arrays, missile_tallies, run_reach
+from .reach import evaluation_months, missile_arrays, missile_tallies, run_reach
 from .uncertain import draw
 
 COUNT_BINS = CountBins(2048)
@@ -258,7 +258,8 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
     u_tests = shared.random((size - branch, n), dtype=np.float32)
     base = np.zeros((4, size - branch, n)) if plan.baseline is not None else None
     regions = len(plan.missiles.regions)
-    base_reach = np.zeros((regions, size - branch, n)) if plan.baseline is not None else None
+    evaluated = len(evaluation_months(plan))
+    base_reach = np.zeros((regions, evaluated, n), dtype=np.float32) if plan.baseline is not None else None
     arrays = missile_arrays(plan, draws)
     order = list(range(len(plan.scenarios)))
     if plan.baseline is not None:

@@ -22,61 +22,72 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def _log_bin(x: float, floor: float, inv_log_ratio: float, size: int) -> int:
-    if x < floor:
-        return 0
-    i = 1 + int(math.log(x / floor) * inv_log_ratio)
-    return i if i < size else size - 1
+def failure_table(k_now, q_now, q_inf, growth, rate, months: int) -> np.ndarray:
+    """Per-flight failure chance after ``m`` months of flight testing, ``(C, months + 1, n)``:
+    ``q_inf + (q_now − q_inf) · ((k_now + m·rate) / k_now)^(−growth)`` (vectorised numpy)."""
+    m = np.arange(months + 1, dtype=float)[None, :, None]
+    ratio = np.where(k_now[:, None, :] > 0, 1.0 + m * rate[:, None, :] / np.maximum(k_now[:, None, :], 1e-9), 1.0)
+    return q_inf[:, None, :] + (q_now - q_inf)[:, None, :] * np.exp(-growth[:, None, :] * np.log(ratio))
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_missiles(
-    t0, t1, today, k_now, q_now, q_inf, growth, rate, deploy_k, effect, launchers0, launcher_step,
+    t0, t1, today, failure, deploy_k, k_now, rate, effect, launchers0, launcher_step,
     reach_km, distance_km, defended, pk, interceptors, shots, icbm, flight_ok, flight_row,
-    assembled, cnt_deliver, cnt_reliability, sum_arrive, final_deliver, final_arrive, final_rel,
-    base, base_mode, cnt_delta, floor, inv_log_ratio,
+    assembled, cnt_reliability, evaluate, expected_out, arrive_out, final_rel,
 ):
-    """Months ``t0`` … ``t1 - 1`` (``assembled`` and ``flight_ok`` start at ``t0``).
+    """Months ``t0`` … ``t1 - 1`` (``assembled``, ``flight_ok`` and the outputs start at ``t0``).
 
-    Per class (C, n): ``k_now`` flights so far, ``q_now`` failure chance now, ``q_inf``,
-    ``growth``, ``rate`` flights per month, ``deploy_k``, ``effect`` (derating × re-entry ×
-    survival), ``launchers0``, ``launcher_step`` (monthly factor), ``reach_km``. Regions (J,):
-    ``distance_km``, ``defended``. ``flight_ok[flight_row[c], i, s]`` is 1 while class ``c`` may
-    fly. Outputs histograms by region and month, ICBM reliability histograms, sums of
-    P(at least one arrives), and per-sample values in the last month. ``base_mode`` 1 stores
-    expected deliveries in ``base``; 2 counts paired differences into ``cnt_delta``.
+    Per class (C, n): ``failure`` table (C, months + 1, n) indexed by months of flight testing
+    so far, ``deploy_k`` flights needed to deploy, ``k_now`` flights so far and ``rate`` per
+    month, ``effect`` (derating × re-entry × survival), ``launchers0`` and ``launcher_step``
+    (monthly growth), ``reach_km``. Regions (J,): ``distance_km``, ``defended``.
+    ``flight_ok[flight_row[c], i, s]`` is 1 while class ``c`` may fly. Writes, per region, month
+    and sample, the expected warheads arriving and P(at least one arrives); counts ICBM
+    reliability into histogram rows ``cnt_reliability[t]``. Deliveries are evaluated in the
+    months where ``evaluate[i] >= 0`` (the row of the outputs), e.g. yearly and at the horizon.
     """
-    n_c, n = q_now.shape
+    n_c, n = k_now.shape
     n_j = distance_km.shape[0]
-    nkg = cnt_deliver.shape[2]
     nrel = cnt_reliability.shape[1]
-    k = np.empty(n_c)
+    months = np.zeros((n_c, n), dtype=np.int64)  # months of flight testing since the branch
+    fleet = np.empty((n_c, n))  # launchers, grown from the data date
+    for c in range(n_c):
+        for s in range(n):
+            fleet[c, s] = launchers0[c, s] * launcher_step[c, s] ** max(t0 - today, 0)
+    kill = np.empty(n)  # chance a salvo of `shots` interceptors stops one warhead
+    for s in range(n):
+        kill[s] = 1.0 - (1.0 - pk[s]) ** shots
     p = np.empty(n_c)
+    log_miss = np.empty(n_c)  # log(1 - p): a warhead of this class fails to arrive
     cap = np.empty(n_c)
     order = np.empty(n_c, dtype=np.int64)
-    for s in range(n):
-        for c in range(n_c):
-            k[c] = k_now[c, s]
-        for t in range(t0, t1):
-            i = t - t0
+    sent = np.empty(n_c)
+    for t in range(t0, t1):
+        i = t - t0
+        row = evaluate[i]
+        for s in range(n):
             for c in range(n_c):
                 if flight_ok[flight_row[c], i, s]:
-                    k[c] += rate[c, s]
-                ratio = k[c] / k_now[c, s] if k_now[c, s] > 0 else 1.0
-                q = q_inf[c, s] + (q_now[c, s] - q_inf[c, s]) * ratio ** (-growth[c, s])
-                reliability = 1.0 - q
+                    months[c, s] += 1
+                if t > today and t > t0:
+                    fleet[c, s] *= launcher_step[c, s]
+                m = months[c, s]
+                reliability = 1.0 - failure[c, m, s]
                 if c == icbm:
                     b = min(int(reliability * (nrel - 1)), nrel - 1)
                     cnt_reliability[t, max(b, 0)] += 1
                     if t == t1 - 1:
                         final_rel[s] = reliability
-                p[c] = reliability * effect[c, s]
-                grown = launchers0[c, s] * launcher_step[c, s] ** max(t - today, 0)
-                cap[c] = math.floor(grown) if k[c] >= deploy_k[c, s] else 0.0
-            # most effective classes first (selection sort over a handful of classes)
-            for c in range(n_c):
+                p[c] = min(reliability * effect[c, s], 1.0 - 1e-12)
+                deployed = k_now[c, s] + m * rate[c, s] >= deploy_k[c, s]
+                cap[c] = math.floor(fleet[c, s]) if deployed else 0.0
                 order[c] = c
+            if row < 0:
+                continue
+            for c in range(n_c):
+                log_miss[c] = math.log1p(-p[c])
+            # most effective classes first (selection sort over a handful of classes)
             for a in range(n_c):
                 best = a
                 for b2 in range(a + 1, n_c):
@@ -89,34 +100,20 @@ def run_missiles(
                 rvs = 0.0
                 for a in range(n_c):
                     c = order[a]
+                    sent[c] = 0.0
                     if reach_km[c, s] < distance_km[j] or left <= 0.0:
                         continue
-                    sent = min(left, cap[c])
-                    left -= sent
-                    rvs += sent
-                    expected += sent * p[c]
+                    sent[c] = min(left, cap[c])
+                    left -= sent[c]
+                    rvs += sent[c]
+                    expected += sent[c] * p[c]
                 leak = 1.0
                 if defended[j] and rvs > 0.0:
-                    engaged = min(1.0, interceptors[s] / shots / rvs)
-                    leak = 1.0 - engaged * (1.0 - (1.0 - pk[s]) ** shots)
-                none = 1.0
-                left = assembled[i, s]
-                for a in range(n_c):
-                    c = order[a]
-                    if reach_km[c, s] < distance_km[j] or left <= 0.0:
-                        continue
-                    sent = min(left, cap[c])
-                    left -= sent
-                    none *= (1.0 - p[c] * leak) ** sent
-                expected *= leak
-                cnt_deliver[j, t, _log_bin(expected, floor, inv_log_ratio, nkg)] += 1
-                sum_arrive[j, t] += 1.0 - none
-                if base_mode == 1:
-                    base[j, i, s] = expected
-                elif base_mode == 2:
-                    d = expected - base[j, i, s]
-                    bb = _log_bin(abs(d), floor, inv_log_ratio, nkg)
-                    cnt_delta[j, t, nkg - 1 + bb if d >= 0 else nkg - 1 - bb] += 1
-                if t == t1 - 1:
-                    final_deliver[j, s] = expected
-                    final_arrive[j, s] = 1.0 - none
+                    leak = 1.0 - min(1.0, interceptors[s] / shots / rvs) * kill[s]
+                log_none = 0.0
+                for c in range(n_c):
+                    if sent[c] > 0.0:
+                        miss = log_miss[c] if leak == 1.0 else math.log1p(-p[c] * leak)
+                        log_none += sent[c] * miss
+                expected_out[j, row, s] = expected * leak
+                arrive_out[j, row, s] = 1.0 - math.exp(log_none)
