@@ -74,6 +74,9 @@ def _dates(text: str | None) -> list[str] | None:
 def _fmt(value: float, metric: str) -> str:
     if value != value or value in (float("inf"), float("-inf")):  # NaN, or beyond the horizon
         return "–"
+    value = value + 0.0  # no "-0"
+    if metric == "share":
+        return f"{value:.2f}"
     if metric == "months":
         return f"{value:,.0f}"
     return f"{value:,.0f}" if metric.startswith("warheads") or value >= 100 else f"{value:,.1f}"
@@ -163,6 +166,8 @@ def _print_table(results, dates: list[str]) -> None:
                 cells.append(f"{_fmt(row.p50, metric)} ({_fmt(row.p5, metric)}–{_fmt(row.p95, metric)})")
             table.add_row(date, *cells)
         out.print(table)
+    ends = [d for d in dates if _evaluated(results, d)][-1:]
+    _print_regions(results, ends, results.summary(ends))
     from .results import overflowed
 
     for metric in overflowed(results):
@@ -267,8 +272,46 @@ def _print_compare(results, dates: list[str]) -> None:
             cells.append("–" if row is None else _cell(row, "months"))
         table.add_row(scenario, *cells)
     out.print(table)
+    _print_regions(results, [d for d in dates if _evaluated(results, d)], frame)
     out.print(f"{results.attrs['samples']:,} samples · seed {results.attrs['seed']} · "
               "differences are paired (same draws); '>' values beyond the horizon show as –")
+
+
+def _evaluated(results, date: str) -> bool:
+    regions = results.attrs.get("regions", "").split(",")
+    counts = results.counts[results.scenarios[0]].get(f"deliverable:{regions[0]}")
+    return counts is not None and counts[results.months.index(date)].sum() > 0
+
+
+def _print_regions(results, dates: list[str], frame) -> None:
+    """Deliverable warheads by region (expected number, 90 % interval, P(≥ 1 arrives))."""
+    regions = [r for r in results.attrs.get("regions", "").split(",") if r]
+    base = results.baseline
+    for date in dates:
+        table = Table(title=f"{date}: warheads deliverable by region — median (90 %) · P(≥1 arrives)"
+                      + (f"; Δ vs {base}" if base else ""))
+        table.add_column("region")
+        for scenario in results.scenarios:
+            table.add_column(scenario, justify="right")
+        for region in regions:
+            cells = []
+            for scenario in results.scenarios:
+                mine = frame[(frame.scenario == scenario) & (frame.date == date)]
+                row = mine[mine.metric == f"deliverable:{region}"]
+                p = mine[mine.metric == f"p_arrive:{region}"]
+                d = mine[mine.metric == f"delta:deliverable:{region}"]
+                if not len(row):
+                    cells.append("–")
+                    continue
+                text = f"{_cell(row.iloc[0], 'kg')} · {p.iloc[0]['mean']:.0%}" if len(p) else _cell(row.iloc[0], "kg")
+                if len(d):
+                    text += f"\nΔ {_cell(d.iloc[0], 'kg')}"
+                cells.append(text)
+            table.add_row(region, *cells)
+        out.print(table)
+    reliable = results.reliable_icbm_month()
+    parts = [f"{s}: {m or 'not by ' + results.months[-1]}" for s, m in reliable.items()]
+    out.print("First month P(ICBM reliability ≥ 0.8) > 0.5 — " + "; ".join(parts))
 
 
 @app.command()
@@ -279,11 +322,12 @@ def params(
 ) -> None:
     """Every uncertain input with its distribution, 90 % range and sources or judgement basis."""
     from .deal_plan import compile_deal
+    from .missiles import load_missiles
     from .profile import load_profile
     from .scenario import load_scenario
 
     prof = load_profile(profile)
-    specs = prof.parameters()
+    specs = {**prof.parameters(), **load_missiles(prof.name).parameters()}
     for name in scenario or []:
         specs.update(compile_deal(load_scenario(name), prof, prof.start).parameters)
     rows = _parameter_rows(specs)

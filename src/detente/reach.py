@@ -8,7 +8,7 @@ import numpy as np
 
 from .accumulate import KgBins, SignedKgBins, UnitBins
 from .deal_plan import ACTIVITIES
-from .model.missiles import failure_table, run_missiles
+from .model.missiles import delivery_table, run_missiles
 from .plan import Plan
 
 DELIVER_BINS = KgBins(floor=0.01, resolution=0.02, size=700)  # expected warheads, 2 % bins
@@ -32,7 +32,7 @@ class MissileArrays:
     """Per-class (C, n) inputs of the missile kernel for one block."""
 
     k_now: np.ndarray
-    failure: np.ndarray  # (C, months + 1, n) failure chance after m months of testing
+    delivery: np.ndarray  # (C, months + 1, n) flight reliability × re-entry after m months of testing
     rate: np.ndarray
     deploy_k: np.ndarray
     effect: np.ndarray
@@ -60,11 +60,11 @@ def missile_arrays(plan: Plan, draws: dict[str, np.ndarray]) -> MissileArrays:
     rate = stack("tests_per_year") / 12.0
     return MissileArrays(
         k_now=k_now,
-        failure=failure_table(k_now, 1.0 - stack("reliability_now"), stack("failure_floor"),
-                              stack("growth"), rate, plan.grid.size - plan.branch),
+        delivery=delivery_table(k_now, 1.0 - stack("reliability_now"), stack("failure_floor"),
+                                stack("reentry"), stack("growth"), rate, plan.grid.size - plan.branch),
         rate=rate,
         deploy_k=stack("deploy_after_flights"),
-        effect=stack("derating") * stack("reentry") * stack("survival"),
+        effect=stack("derating") * stack("survival"),
         launchers0=stack("launchers"),
         launcher_step=np.power(1.0 + stack("launcher_growth_per_year"), 1.0 / 12.0),
         reach_km=np.vstack([draws[f"missile.{t.id}.range_km"] for t in leads]),
@@ -91,7 +91,7 @@ def run_reach(plan: Plan, arrays: MissileArrays, draws: dict[str, np.ndarray], c
     arrive = np.zeros((regions, len(rows), n), dtype=np.float32)
     final_rel = np.full(n, np.nan)
     run_missiles(
-        branch, size, plan.grid.index(plan.profile.today), arrays.failure, arrays.deploy_k,
+        branch, size, plan.grid.index(plan.profile.today), arrays.delivery, arrays.deploy_k,
         arrays.k_now, arrays.rate, arrays.effect, arrays.launchers0, arrays.launcher_step,
         arrays.reach_km, plan.distances, np.array([r.defended for r in force.regions]),
         draws["defence.pk_per_shot"], draws["defence.interceptors"],

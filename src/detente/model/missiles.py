@@ -3,8 +3,10 @@ and the warheads deliverable to each target region.
 
 Per class, the lead type's per-flight failure chance starts at a draw from its beta-binomial
 posterior ``q_now`` and falls with further flights ``k`` along a growth curve
-``q(k) = q_inf + (q_now − q_inf) · (k / k_now)^(−growth)``; flights accrue at the class's test
-rate unless a moratorium holds. A class counts as deployed once its lead type has flown
+``q(k) = q_inf + (q_now − q_inf) · (k / k_now)^(−growth)``; the re-entry shortfall (full-range
+re-entry was never demonstrated by an ICBM) shrinks along the same curve. Flights accrue at the
+class's test rate unless a moratorium holds. "Reliability" below is flight × re-entry: the
+chance a launched missile delivers its warhead in a test. A class counts as deployed once its lead type has flown
 ``deploy_after_flights`` times. Launchers grow at a yearly rate from the data date.
 
 Deliverable warheads to a region: assembled warheads are allotted to the classes that reach it
@@ -22,25 +24,31 @@ import numpy as np
 from numba import njit
 
 
-def failure_table(k_now, q_now, q_inf, growth, rate, months: int) -> np.ndarray:
-    """Per-flight failure chance after ``m`` months of flight testing, ``(C, months + 1, n)``:
-    ``q_inf + (q_now − q_inf) · ((k_now + m·rate) / k_now)^(−growth)`` (vectorised numpy)."""
+def delivery_table(k_now, q_now, q_inf, rv_now, growth, rate, months: int) -> np.ndarray:
+    """Chance one missile delivers its warhead after ``m`` months of flight testing,
+    ``(C, months + 1, n)``: powered-flight reliability ``1 − q`` times re-entry ``rv``, where
+    flights shrink both shortfalls along the same growth curve,
+    ``q = q_inf + (q_now − q_inf)·r`` and ``1 − rv = (1 − rv_now)·r`` with
+    ``r = ((k_now + m·rate) / k_now)^(−growth)`` (vectorised numpy)."""
     m = np.arange(months + 1, dtype=float)[None, :, None]
-    ratio = np.where(k_now[:, None, :] > 0, 1.0 + m * rate[:, None, :] / np.maximum(k_now[:, None, :], 1e-9), 1.0)
-    return q_inf[:, None, :] + (q_now - q_inf)[:, None, :] * np.exp(-growth[:, None, :] * np.log(ratio))
+    k = np.maximum(k_now[:, None, :], 1e-9)
+    shrink = np.exp(-growth[:, None, :] * np.log(1.0 + m * rate[:, None, :] / k))
+    q = q_inf[:, None, :] + (q_now - q_inf)[:, None, :] * shrink
+    rv = 1.0 - (1.0 - rv_now)[:, None, :] * shrink
+    return (1.0 - q) * rv
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_missiles(
-    t0, t1, today, failure, deploy_k, k_now, rate, effect, launchers0, launcher_step,
+    t0, t1, today, delivery, deploy_k, k_now, rate, effect, launchers0, launcher_step,
     reach_km, distance_km, defended, pk, interceptors, shots, icbm, flight_ok, flight_row,
     assembled, cnt_reliability, evaluate, expected_out, arrive_out, final_rel,
 ):
     """Months ``t0`` … ``t1 - 1`` (``assembled``, ``flight_ok`` and the outputs start at ``t0``).
 
-    Per class (C, n): ``failure`` table (C, months + 1, n) indexed by months of flight testing
-    so far, ``deploy_k`` flights needed to deploy, ``k_now`` flights so far and ``rate`` per
-    month, ``effect`` (derating × re-entry × survival), ``launchers0`` and ``launcher_step``
+    Per class (C, n): ``delivery`` table (C, months + 1, n) — flight reliability × re-entry —
+    indexed by months of flight testing so far, ``deploy_k`` flights needed to deploy,
+    ``k_now`` flights so far and ``rate`` per month, ``effect`` (derating × survival), ``launchers0`` and ``launcher_step``
     (monthly growth), ``reach_km``. Regions (J,): ``distance_km``, ``defended``.
     ``flight_ok[flight_row[c], i, s]`` is 1 while class ``c`` may fly. Writes, per region, month
     and sample, the expected warheads arriving and P(at least one arrives); counts ICBM
@@ -73,7 +81,7 @@ def run_missiles(
                 if t > today and t > t0:
                     fleet[c, s] *= launcher_step[c, s]
                 m = months[c, s]
-                reliability = 1.0 - failure[c, m, s]
+                reliability = delivery[c, m, s]
                 if c == icbm:
                     b = min(int(reliability * (nrel - 1)), nrel - 1)
                     cnt_reliability[t, max(b, 0)] += 1
