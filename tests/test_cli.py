@@ -60,7 +60,10 @@ def test_params_lists_every_parameter_with_basis(monkeypatch, capsys, profile):
     code, out, _ = run_cli(monkeypatch, capsys, "params", "--format", "json")
     assert code == 0
     rows = json.loads(out)
-    assert [r["parameter"] for r in rows] == list(profile.parameters())
+    from detente.missiles import load_missiles
+
+    expected = [*profile.parameters(), *load_missiles("dprk").parameters()]
+    assert [r["parameter"] for r in rows] == expected
     assert all(r["basis"] for r in rows)
     cf = next(r for r in rows if r["parameter"] == "yongbyon-5mwe.capacity_factor")
     assert cf["distribution"] == "PERT(0.5, 0.73, 0.9)"

@@ -32,7 +32,7 @@ def delivery_table(k_now, q_now, q_inf, rv_now, growth, rate, months: int) -> np
     ``r = ((k_now + m·rate) / k_now)^(−growth)`` (vectorised numpy)."""
     m = np.arange(months + 1, dtype=float)[None, :, None]
     k = np.maximum(k_now[:, None, :], 1e-9)
-    shrink = np.exp(-growth[:, None, :] * np.log(1.0 + m * rate[:, None, :] / k))
+    shrink = np.exp(-growth[:, None, :] * np.log1p(m * rate[:, None, :] / k))
     q = q_inf[:, None, :] + (q_now - q_inf)[:, None, :] * shrink
     rv = 1.0 - (1.0 - rv_now)[:, None, :] * shrink
     return (1.0 - q) * rv
