@@ -48,8 +48,8 @@ def run_missiles(
 
     Per class (C, n): ``delivery`` table (C, months + 1, n) — flight reliability × re-entry —
     indexed by months of flight testing so far, ``deploy_k`` flights needed to deploy,
-    ``k_now`` flights so far and ``rate`` per month, ``effect`` (derating × survival), ``launchers0`` and ``launcher_step``
-    (monthly growth), ``reach_km``. Regions (J,): ``distance_km``, ``defended``.
+    ``k_now`` flights so far and ``rate`` per month, ``effect`` (derating × survival),
+    ``launchers0`` and ``launcher_step`` (monthly growth), ``reach_km``. Regions (J,): ``distance_km``, ``defended``.
     ``flight_ok[flight_row[c], i, s]`` is 1 while class ``c`` may fly. Writes, per region, month
     and sample, the expected warheads arriving and P(at least one arrives); counts ICBM
     reliability into histogram rows ``cnt_reliability[t]``. Deliveries are evaluated in the
