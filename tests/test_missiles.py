@@ -6,7 +6,7 @@ import yaml
 
 import detente
 from detente.missiles import load_missiles
-from detente.model.missiles import delivery_table, run_missiles
+from detente.model.missiles import delivery, delivery_table, run_missiles
 
 J = {"judgement": True, "basis": "test"}
 
@@ -43,12 +43,13 @@ def test_geodesic_distances_match_published_ones(force, region, published):
 def kernel_case(defended: bool):
     """One class, one region: 10 warheads, 4 launchers, each missile delivers with p = 0.5."""
     n, months = 1, 1
-    delivery = np.full((1, months + 1, n), 0.5)
+    half, one = np.full((1, n), 0.5), np.ones((1, n))
     out_e, out_a = np.zeros((1, 1, n), np.float32), np.zeros((1, 1, n), np.float32)
-    run_missiles(
-        0, 1, 0, delivery, np.zeros((1, n)), np.ones((1, n)), np.zeros((1, n)), np.ones((1, n)),
+    run_missiles(  # q_now = q_inf = 0.5 and perfect re-entry: each missile delivers with p = 0.5
+        0, 1, 0, np.zeros((months + 1, n), np.float32), half, half, one, one,
+        np.zeros((1, n)), np.ones((1, n)), np.zeros((1, n)), np.ones((1, n)),
         np.full((1, n), 4.0), np.ones((1, n)), np.full((1, n), 10_000.0), np.array([5_000.0]),
-        np.array([defended]), np.array([0.5]), np.array([8.0]), 4, 0,
+        np.array([defended]), np.array([0.5]), np.array([8.0]), 4, -1,
         np.ones((1, 1, n), np.uint8), np.array([0]), np.full((1, n), 10.0, np.float32),
         np.zeros((1, 11), np.int32), np.array([0]), out_e, out_a, np.zeros(n),
     )
@@ -67,12 +68,14 @@ def test_deliverable_warheads_by_hand():
 
 
 def test_delivery_grows_with_flights_and_shortfalls_shrink():
-    one = np.ones((1, 1))
+    one = np.ones(1)
     table = delivery_table(one * 3, one * 0.2, one * 0.05, one * 0.7, one * 0.5, one * 1.0, 24)
-    assert table[0, 0, 0] == pytest.approx(0.8 * 0.7)
-    assert np.all(np.diff(table[0, :, 0]) > 0)
-    r = (1 + 24 / 3) ** -0.5  # after 24 more flights
-    assert table[0, -1, 0] == pytest.approx((1 - (0.05 + 0.15 * r)) * (1 - 0.3 * r))
+    assert table[0, 0] == pytest.approx(0.8 * 0.7)
+    assert np.all(np.diff(table[:, 0]) > 0)
+    r = (1 + 24 / 3) ** -0.5  # after 24 more flights (one a month)
+    by_hand = (1 - (0.05 + 0.15 * r)) * (1 - 0.3 * r)
+    assert table[-1, 0] == pytest.approx(by_hand, rel=1e-6)
+    assert delivery(24, 3.0, 0.2, 0.05, 0.7, 0.5, 1.0) == pytest.approx(by_hand)
 
 
 def scenario(tmp_path, name, measures):

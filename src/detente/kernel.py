@@ -94,6 +94,7 @@ def run_months(
     next_due = np.empty(n_r, dtype=np.int64)  # earliest pending campaign of each reactor
     for r in range(n_r):
         next_due[r] = due[r].min() if n > 0 else NEVER
+    first_ship = ship_month.min() if n > 0 else NEVER
     bin_pu = np.empty(n, dtype=np.int64)
     bin_heu = np.empty(n, dtype=np.int64)
     bin_wp = np.empty(n, dtype=np.int64)
@@ -155,10 +156,11 @@ def run_months(
             else:
                 for s in range(n):
                     heu_made[s] += rows[s] * factor[s] * (t >= start[s])
-        for s in range(n):
-            if ship_month[s] == t:
-                pu_used[s] += ship_pu[s] * max(pu_sep[s] - pu_used[s], 0.0)
-                heu_used[s] += ship_heu[s] * max(heu_made[s] - heu_used[s], 0.0)
+        if t >= first_ship:
+            for s in range(n):
+                if ship_month[s] == t:
+                    pu_used[s] += ship_pu[s] * max(pu_sep[s] - pu_used[s], 0.0)
+                    heu_used[s] += ship_heu[s] * max(heu_made[s] - heu_used[s], 0.0)
         if t >= ctl_from and test_u.shape[0] > 0:
             allowed = ctl[test_row, t - ctl_from]
             chance = test_u[t - ctl_from]
@@ -175,6 +177,9 @@ def run_months(
         slot = t % slots
         total_pu = 0.0
         total_heu = 0.0
+        future = t >= ctl_from
+        keep = future and assembled.shape[0] > 0
+        j = t - ctl_from
         for s in range(n):
             pu = max(pu_sep[s] - pu_used[s], 0.0)
             heu = max(heu_made[s] - heu_used[s], 0.0)
@@ -193,18 +198,16 @@ def run_months(
             bin_wa[s] = min(int(wa), nc - 1)
             total_pu += pu
             total_heu += heu
-            if t >= ctl_from and assembled.shape[0] > 0:
-                assembled[t - ctl_from, s] = wa
+            if keep:
+                assembled[j, s] = wa
             if wp >= threshold and reach[s] == NEVER:
                 reach[s] = t
-            if base_mode == 1 and t >= ctl_from:
-                j = t - ctl_from
+            if base_mode == 1 and future:
                 base[0, j, s] = pu
                 base[1, j, s] = heu
                 base[2, j, s] = wp
                 base[3, j, s] = wa
-            elif base_mode == 2 and t >= ctl_from:
-                j = t - ctl_from
+            elif base_mode == 2 and future:
                 bin_dpu[s] = _signed_kg(pu - base[0, j, s], kg_floor, kg_inv_log_ratio, nkg)
                 bin_dheu[s] = _signed_kg(heu - base[1, j, s], kg_floor, kg_inv_log_ratio, nkg)
                 bin_dwp[s] = _signed_count(wp - base[2, j, s], nc)

@@ -32,7 +32,11 @@ class MissileArrays:
     """Per-class (C, n) inputs of the missile kernel for one block."""
 
     k_now: np.ndarray
-    delivery: np.ndarray  # (C, months + 1, n) flight reliability × re-entry after m months of testing
+    q_now: np.ndarray
+    q_inf: np.ndarray
+    rv_now: np.ndarray
+    growth: np.ndarray
+    icbm_table: np.ndarray  # (months + 1, n) ICBM flight reliability × re-entry after m months
     rate: np.ndarray
     deploy_k: np.ndarray
     effect: np.ndarray
@@ -58,10 +62,21 @@ def missile_arrays(plan: Plan, draws: dict[str, np.ndarray]) -> MissileArrays:
     facilities = len(plan.profile.facilities)
     k_now = np.repeat(np.array(flown, dtype=float)[:, None], n, axis=1)
     rate = stack("tests_per_year") / 12.0
+    q_now, q_inf = 1.0 - stack("reliability_now"), stack("failure_floor")
+    rv_now, growth = stack("reentry"), stack("growth")
+    icbm = next((i for i, c in enumerate(classes) if c.id == "icbm"), -1)
+    months = plan.grid.size - plan.branch
+    if icbm >= 0:
+        table = delivery_table(k_now[icbm], q_now[icbm], q_inf[icbm], rv_now[icbm], growth[icbm], rate[icbm], months)
+    else:
+        table = np.zeros((months + 1, n), dtype=np.float32)
     return MissileArrays(
         k_now=k_now,
-        delivery=delivery_table(k_now, 1.0 - stack("reliability_now"), stack("failure_floor"),
-                                stack("reentry"), stack("growth"), rate, plan.grid.size - plan.branch),
+        q_now=q_now,
+        q_inf=q_inf,
+        rv_now=rv_now,
+        growth=growth,
+        icbm_table=table,
         rate=rate,
         deploy_k=stack("deploy_after_flights"),
         effect=stack("derating") * stack("survival"),
@@ -70,7 +85,7 @@ def missile_arrays(plan: Plan, draws: dict[str, np.ndarray]) -> MissileArrays:
         reach_km=np.vstack([draws[f"missile.{t.id}.range_km"] for t in leads]),
         flight_row=np.array([facilities + ACTIVITIES.index(f"flights:{c.id}") for c in classes],
                             dtype=np.int64),
-        icbm=next((i for i, c in enumerate(classes) if c.id == "icbm"), -1),
+        icbm=icbm,
     )
 
 
@@ -91,8 +106,9 @@ def run_reach(plan: Plan, arrays: MissileArrays, draws: dict[str, np.ndarray], c
     arrive = np.zeros((regions, len(rows), n), dtype=np.float32)
     final_rel = np.full(n, np.nan)
     run_missiles(
-        branch, size, plan.grid.index(plan.profile.today), arrays.delivery, arrays.deploy_k,
-        arrays.k_now, arrays.rate, arrays.effect, arrays.launchers0, arrays.launcher_step,
+        branch, size, plan.grid.index(plan.profile.today), arrays.icbm_table, arrays.q_now,
+        arrays.q_inf, arrays.rv_now, arrays.growth, arrays.deploy_k, arrays.k_now, arrays.rate,
+        arrays.effect, arrays.launchers0, arrays.launcher_step,
         arrays.reach_km, plan.distances, np.array([r.defended for r in force.regions]),
         draws["defence.pk_per_shot"], draws["defence.interceptors"],
         force.defence.shots_per_warhead, arrays.icbm, ctl, arrays.flight_row, assembled,
@@ -110,8 +126,8 @@ def run_reach(plan: Plan, arrays: MissileArrays, draws: dict[str, np.ndarray], c
         tally["delta:missiles:deliver"][:, rows] += _histogram(signed, DELTA_DELIVER_BINS.size)
     values = {"icbm_reliability": final_rel.astype(np.float32)}
     for j, region in enumerate(force.regions):
-        values[f"deliverable:{region.id}"] = expected[j, -1]
-        values[f"p_arrive:{region.id}"] = arrive[j, -1]
+        values[f"deliverable:{region.id}"] = expected[j, -1].copy()  # not a view: blocks add up
+        values[f"p_arrive:{region.id}"] = arrive[j, -1].copy()
     return values
 
 

@@ -188,18 +188,20 @@ class Block:
     def run(self, state, t0: int, t1: int, tally: Tally, sums: dict, final: np.ndarray,
             path: DealPath | None = None, base: np.ndarray | None = None, base_mode: int = 0,
             reach: np.ndarray | None = None, tests: np.ndarray | None = None,
-            assembled: np.ndarray | None = None) -> None:
+            assembled: np.ndarray | None = None, ctl: np.ndarray | None = None) -> None:
         """Step months ``t0`` … ``t1 - 1``, adding into ``tally`` and ``sums``.
 
         ``path`` carries a deal's facility controls and shipments from ``t0`` on; ``base_mode``
         1 stores this run in ``base``, 2 counts paired differences against it.
         """
         n, n_f = self.n, len(self.plan.production)
-        if path is None:
-            ctl = np.ones((n_f, t1 - t0, n), dtype=np.uint8)
-            ship, ship_pu, ship_heu = np.full(n, NEVER, dtype=np.int64), np.zeros(n), np.zeros(n)
-        else:
+        ctl_from = t0
+        if path is not None:
             ctl, ship, ship_pu, ship_heu = path.ctl, path.ship_month, path.ship_pu, path.ship_heu
+        else:
+            if ctl is None:  # the shared history: no controls
+                ctl, ctl_from = np.ones((n_f, 0, n), dtype=np.uint8), self.plan.grid.size
+            ship, ship_pu, ship_heu = np.full(n, NEVER, dtype=np.int64), np.zeros(n), np.zeros(n)
         if base is None:
             base = np.zeros((4, 0, n))
         if reach is None:
@@ -220,7 +222,7 @@ class Block:
             tally["pu_kg"], tally["heu_kg"], tally["warheads_possible"],
             tally["warheads_assembled"], sums["pu_kg"], sums["heu_kg"], final,
             KG_BINS.floor, 1.0 / KG_BINS.log_ratio,
-            ctl, t0, self.r_fidx, self.e_fidx, self.rcl, ship, ship_pu, ship_heu,
+            ctl, ctl_from, self.r_fidx, self.e_fidx, self.rcl, ship, ship_pu, ship_heu,
             base, base_mode, *deltas, float(self.plan.threshold), reach,
             tests, self.test_chance, self.dev_pu, self.dev_heu, self.test_row, assembled,
         )
@@ -251,11 +253,12 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
     final = np.zeros((len(METRICS), n))
     state = model.initial_state()
     model.run(state, 0, branch, tallies[HISTORY], sums, final)
-    shared = block_rng(seed, block, 1)  # deal uniforms, common to every scenario
-    uniforms = shared.random((5 + 2 * MAX_TRIGGERS, size - branch, n), dtype=np.float32)
-    u_cheat = shared.random((len(plan.production), n))
-    u_never = shared.random(n)
+    shared = block_rng(seed, block, 1)  # uniforms common to every scenario
     u_tests = shared.random((size - branch, n), dtype=np.float32)
+    if any(deal is not None for deal in plan.deals):
+        uniforms = shared.random((5 + 2 * MAX_TRIGGERS, size - branch, n), dtype=np.float32)
+        u_cheat = shared.random((len(plan.production), n))
+        u_never = shared.random(n)
     base = np.zeros((4, size - branch, n)) if plan.baseline is not None else None
     regions = len(plan.missiles.regions)
     evaluated = len(evaluation_months(plan))
@@ -279,10 +282,10 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         reach = np.full(n, NEVER, dtype=np.int64)
         tally = tallies[scenario.name]
         assembled = np.zeros((size - branch, n), dtype=np.float32)
-        model.run(mine, branch, size, tally, scenario_sums, final, path, base, mode, reach, u_tests,
-                  assembled)
         ctl = path.ctl if path is not None else np.ones(
-            (len(plan.production), size - branch, n), dtype=np.uint8)
+            (len(plan.production), size - branch, n), dtype=np.uint8)  # nothing stopped
+        model.run(mine, branch, size, tally, scenario_sums, final, path, base, mode, reach, u_tests,
+                  assembled, ctl)
         out.sums[scenario.name] = scenario_sums
         values = {m: final[i].astype(np.float32) for i, m in enumerate(METRICS)}
         values.update(run_reach(plan, arrays, draws, ctl, assembled, tally, scenario_sums,

@@ -24,30 +24,43 @@ import numpy as np
 from numba import njit
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def delivery(m, k_now, q_now, q_inf, rv_now, growth, rate):
+    """Chance one missile delivers its warhead after ``m`` months of flight testing: powered-
+    flight reliability ``1 − q`` times re-entry ``rv``, where flights shrink both shortfalls
+    along the same curve, ``q = q_inf + (q_now − q_inf)·r`` and ``1 − rv = (1 − rv_now)·r``
+    with ``r = ((k_now + m·rate) / k_now)^(−growth)``."""
+    shrink = math.exp(-growth * math.log1p(m * rate / max(k_now, 1e-9)))
+    return (1.0 - q_inf - (q_now - q_inf) * shrink) * (1.0 - (1.0 - rv_now) * shrink)
+
+
 def delivery_table(k_now, q_now, q_inf, rv_now, growth, rate, months: int) -> np.ndarray:
-    """Chance one missile delivers its warhead after ``m`` months of flight testing,
-    ``(C, months + 1, n)``: powered-flight reliability ``1 − q`` times re-entry ``rv``, where
-    flights shrink both shortfalls along the same growth curve,
-    ``q = q_inf + (q_now − q_inf)·r`` and ``1 − rv = (1 − rv_now)·r`` with
-    ``r = ((k_now + m·rate) / k_now)^(−growth)`` (vectorised numpy)."""
-    m = np.arange(months + 1, dtype=float)[None, :, None]
-    k = np.maximum(k_now[:, None, :], 1e-9)
-    shrink = np.exp(-growth[:, None, :] * np.log1p(m * rate[:, None, :] / k))
-    q = q_inf[:, None, :] + (q_now - q_inf)[:, None, :] * shrink
-    rv = 1.0 - (1.0 - rv_now)[:, None, :] * shrink
-    return (1.0 - q) * rv
+    """:func:`delivery` for ``m = 0 … months`` and every sample, ``(months + 1, n)``
+    (vectorised numpy, float32), for a class whose reliability is reported every month."""
+    f32 = np.float32  # ample for shares; halves the work of the transcendental functions
+    m = np.arange(months + 1, dtype=f32)[:, None]
+    shrink = m * (rate / np.maximum(k_now, 1e-9)).astype(f32)
+    shrink += 1.0
+    np.log(shrink, out=shrink)
+    shrink *= -growth.astype(f32)
+    np.exp(shrink, out=shrink)
+    flight = 1.0 - q_inf.astype(f32) - (q_now - q_inf).astype(f32) * shrink
+    rv = 1.0 - (1.0 - rv_now).astype(f32) * shrink
+    return flight * rv
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def run_missiles(
-    t0, t1, today, delivery, deploy_k, k_now, rate, effect, launchers0, launcher_step,
+    t0, t1, today, icbm_table, q_now, q_inf, rv_now, growth, deploy_k, k_now, rate, effect,
+    launchers0, launcher_step,
     reach_km, distance_km, defended, pk, interceptors, shots, icbm, flight_ok, flight_row,
     assembled, cnt_reliability, evaluate, expected_out, arrive_out, final_rel,
 ):
     """Months ``t0`` … ``t1 - 1`` (``assembled``, ``flight_ok`` and the outputs start at ``t0``).
 
-    Per class (C, n): ``delivery`` table (C, months + 1, n) — flight reliability × re-entry —
-    indexed by months of flight testing so far, ``deploy_k`` flights needed to deploy,
+    Per class (C, n): the :func:`delivery` inputs ``q_now``, ``q_inf``, ``rv_now``, ``growth``
+    (the ICBM class, whose reliability is reported monthly, as ``icbm_table`` (months + 1, n)
+    indexed by months of flight testing so far), ``deploy_k`` flights needed to deploy,
     ``k_now`` flights so far and ``rate`` per month, ``effect`` (derating × survival),
     ``launchers0`` and ``launcher_step`` (monthly growth), ``reach_km``. Regions (J,): ``distance_km``, ``defended``.
     ``flight_ok[flight_row[c], i, s]`` is 1 while class ``c`` may fly. Writes, per region, month
@@ -59,10 +72,6 @@ def run_missiles(
     n_j = distance_km.shape[0]
     nrel = cnt_reliability.shape[1]
     months = np.zeros((n_c, n), dtype=np.int64)  # months of flight testing since the branch
-    fleet = np.empty((n_c, n))  # launchers, grown from the data date
-    for c in range(n_c):
-        for s in range(n):
-            fleet[c, s] = launchers0[c, s] * launcher_step[c, s] ** max(t0 - today, 0)
     kill = np.empty(n)  # chance a salvo of `shots` interceptors stops one warhead
     for s in range(n):
         kill[s] = 1.0 - (1.0 - pk[s]) ** shots
@@ -74,27 +83,30 @@ def run_missiles(
     for t in range(t0, t1):
         i = t - t0
         row = evaluate[i]
+        for c in range(n_c):  # flight tests this month (stage loops over samples)
+            allowed = flight_ok[flight_row[c], i]
+            counter = months[c]
+            for s in range(n):
+                counter[s] += allowed[s]
+        if icbm >= 0:
+            for s in range(n):
+                reliability = icbm_table[months[icbm, s], s]
+                b = min(int(reliability * (nrel - 1)), nrel - 1)
+                cnt_reliability[t, max(b, 0)] += 1
+                if t == t1 - 1:
+                    final_rel[s] = reliability
+        if row < 0:
+            continue
+        grown = max(t - today, 0)
         for s in range(n):
             for c in range(n_c):
-                if flight_ok[flight_row[c], i, s]:
-                    months[c, s] += 1
-                if t > today and t > t0:
-                    fleet[c, s] *= launcher_step[c, s]
                 m = months[c, s]
-                reliability = delivery[c, m, s]
-                if c == icbm:
-                    b = min(int(reliability * (nrel - 1)), nrel - 1)
-                    cnt_reliability[t, max(b, 0)] += 1
-                    if t == t1 - 1:
-                        final_rel[s] = reliability
-                p[c] = min(reliability * effect[c, s], 1.0 - 1e-12)
-                deployed = k_now[c, s] + m * rate[c, s] >= deploy_k[c, s]
-                cap[c] = math.floor(fleet[c, s]) if deployed else 0.0
-                order[c] = c
-            if row < 0:
-                continue
-            for c in range(n_c):
+                chance = delivery(m, k_now[c, s], q_now[c, s], q_inf[c, s], rv_now[c, s], growth[c, s], rate[c, s])
+                p[c] = min(chance * effect[c, s], 1.0 - 1e-12)
                 log_miss[c] = math.log1p(-p[c])
+                deployed = k_now[c, s] + m * rate[c, s] >= deploy_k[c, s]
+                cap[c] = math.floor(launchers0[c, s] * launcher_step[c, s] ** grown) if deployed else 0.0
+                order[c] = c
             # most effective classes first (selection sort over a handful of classes)
             for a in range(n_c):
                 best = a
