@@ -97,6 +97,7 @@ def simulate(
         horizon_values=horizon_values,
         draws=draws,
         attrs=attrs,
+        specs=plan.parameter_specs(),
     )
 
 

@@ -315,6 +315,51 @@ def _print_regions(results, dates: list[str], frame) -> None:
 
 
 @app.command()
+def report(
+    scenarios: Annotated[list[str], typer.Argument(help="Scenario names or files (the baseline is added if missing).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
+    baseline: Annotated[str, typer.Option(help="Scenario the others are compared with.")] = "no-deal",
+    samples: Annotated[int, typer.Option(help="Monte Carlo samples.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    horizon: Annotated[str | None, typer.Option(help="Last month, YYYY-MM (default: start + 15 years).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
+    title: Annotated[str | None, typer.Option(help="Report title.")] = None,
+    figures: Annotated[Path | None, typer.Option(help="Also write every chart as PNG and SVG here.")] = None,
+    csv: Annotated[Path | None, typer.Option(help="Also write a tidy CSV (scenario, metric, date, quantile, value).")] = None,
+    netcdf: Annotated[Path | None, typer.Option(help="Also write the Results as NetCDF.")] = None,
+    profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """One self-contained HTML report: charts, what each deal buys, outcomes, drivers, assumptions."""
+    from .api import simulate
+    from .report import write_report
+    from .scenario import load_scenario
+
+    if output.suffix.lower() not in (".html", ".htm"):
+        raise InputError("the report is an .html file", field="--output")
+    names = [baseline, *[s for s in scenarios if s != baseline]]
+    loaded = [load_scenario(s) for s in names]
+    bar, tick = _progress(samples, quiet)
+    if bar:
+        bar.start()
+    try:
+        results = simulate(loaded, profile=profile, samples=samples, seed=seed, horizon=horizon,
+                           workers=workers, baseline=loaded[0].name if len(loaded) > 1 else None,
+                           progress=tick)
+    finally:
+        if bar:
+            bar.stop()
+    if not quiet:
+        err.print("drawing the report …")
+    write_report(results, output, title=title, figures=figures)
+    if csv:
+        results.to_tidy_csv(csv)
+    if netcdf:
+        results.to_netcdf(netcdf)
+    out.print(f"[green]wrote[/] {output}" + (f" and figures in {figures}" if figures else ""))
+
+
+@app.command()
 def params(
     profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
     scenario: Annotated[list[str] | None, typer.Option(help="Also list a scenario's own inputs.")] = None,

@@ -8,7 +8,7 @@ means from exact sums. ``quantiles`` returns xarray, ``summary`` pandas; ``to_ne
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,7 @@ class Results:
     horizon_values: dict[str, dict[str, np.ndarray]]  # scenario → metric → (samples,)
     draws: dict[str, np.ndarray]  # parameter → (kept samples,)
     attrs: dict
+    specs: dict = field(default_factory=dict)  # parameter → its distribution spec (with sources)
 
     @property
     def metrics(self) -> list[str]:
@@ -261,6 +262,36 @@ class Results:
         path = Path(path)
         self.summary(dates).to_csv(path, index=False, float_format="%.6g")
         return path
+
+    def to_tidy_csv(self, path: str | Path, dates: Sequence[str] | None = None) -> Path:
+        """Long-format CSV: scenario, metric, date, quantile, value (``mean`` as quantile "mean")."""
+        frame = self.summary(dates)
+        tidy = frame.melt(id_vars=["scenario", "metric", "date"], var_name="quantile", value_name="value")
+        tidy["quantile"] = tidy["quantile"].map(
+            {"mean": "mean", "p5": "0.05", "p25": "0.25", "p50": "0.5", "p75": "0.75", "p95": "0.95"})
+        tidy = tidy.dropna(subset=["value"]).sort_values(["scenario", "metric", "date", "quantile"])
+        path = Path(path)
+        tidy.to_csv(path, index=False, float_format="%.6g")
+        return path
+
+    def _repr_html_(self) -> str:
+        """A summary table for notebooks: headline metrics at a few dates."""
+        dates = [d for d in self.default_dates() if d >= self.attrs.get("start", "")][-4:]
+        frame = self.summary(dates, metrics=["warheads_possible", "pu_kg", "heu_kg"])
+        frame = frame.assign(**{"median (90 %)": [
+            f"{r.p50:,.1f} ({r.p5:,.1f}–{r.p95:,.1f})" for r in frame.itertuples()]})
+        table = frame.pivot_table(index=["scenario", "date"], columns="metric", values="median (90 %)",
+                                  aggfunc="first")
+        head = (f"<p><b>Détente results</b> — {self.attrs['samples']:,} samples, seed {self.attrs['seed']}, "
+                f"{self.attrs['start']} to {self.attrs['horizon']}</p>")
+        return head + table.to_html()
+
+    def plot(self, metric: str = "warheads_possible", ax=None):
+        """Fan chart of ``metric`` (5–95 % and 25–75 % bands, median) per scenario; returns the
+        matplotlib Axes."""
+        from .report.charts import fan_chart
+
+        return fan_chart(self, metric, ax=ax)
 
     def to_dataset(self) -> xr.Dataset:
         """All months' quantiles and means, per-sample horizon values, and run metadata."""

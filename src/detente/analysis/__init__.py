@@ -1,0 +1,1 @@
+"""Analyses on Results: which uncertain inputs drive an answer."""

@@ -1,0 +1,112 @@
+"""The HTML report: content, self-containment, exports, notebook helpers, and a real browser."""
+
+import os
+import re
+import shutil
+
+import pytest
+
+import detente
+from detente.report import render_report
+
+REQUIRED = ["warheads_possible", "pu_kg", "heu_kg", "icbm_reliability",
+            *[f"deliverable:{r}" for r in ("rok", "japan", "okinawa", "guam", "alaska", "hawaii", "us_west", "us_east")]]
+
+
+@pytest.fixture(scope="module")
+def results():
+    return detente.compare(["kimball-2018", "mount-2019"], samples=3000, seed=2, horizon="2040-12")
+
+
+@pytest.fixture(scope="module")
+def page(results, tmp_path_factory):
+    figures = tmp_path_factory.mktemp("figures")
+    return render_report(results, figures=figures), figures
+
+
+def test_report_names_every_scenario_and_has_every_chart(page):
+    text, _ = page
+    for name in ("no-deal", "kimball-2018", "mount-2019"):
+        assert f'<strong class="scenario-name">{name}</strong>' in text
+    for metric in REQUIRED:
+        block = re.search(rf'<figure class="chart" data-metric="{re.escape(metric)}">(.*?)</figure>', text, re.S)
+        assert block and "<svg" in block.group(1) and "<path" in block.group(1), metric
+    for event in ("p_in_force", "p_cheated", "p_detected"):
+        assert f'data-metric="{event}"' in text
+    assert 'data-metric="drivers:kimball-2018"' in text
+
+
+def test_report_lists_every_parameter(page, results, profile):
+    text, _ = page
+    listed = set(re.findall(r'<tr class="parameter" data-name="([^"]+)">', text))
+    assert set(profile.parameters()) <= listed
+    assert set(results.specs) == listed
+    assert "Judgement:" in text and 'href="https://www.38north.org' in text
+
+
+def test_report_makes_no_network_request(page):
+    text, _ = page
+    assert "<script" not in text.lower()  # nothing to run, nothing to fetch
+    for tag in re.findall(r"<(?:link|img|iframe|source|video|audio)[^>]*>", text, re.I):
+        assert "http" not in tag
+    assert not re.search(r"url\(\s*['\"]?https?:", text)
+    assert not re.search(r"@import", text)
+
+
+def test_report_reproducibility_block(page, results):
+    text, _ = page
+    assert results.attrs["input_hash"] in text and f"<code>{results.attrs['seed']}</code>" in text
+
+
+def test_figures_for_slides(page):
+    _, folder = page
+    for metric in ("warheads_possible", "deliverable-guam", "p_in_force"):
+        assert (folder / f"{metric}.png").stat().st_size > 1000
+        assert (folder / f"{metric}.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_tidy_csv_and_notebook_helpers(results, tmp_path):
+    path = results.to_tidy_csv(tmp_path / "tidy.csv")
+    lines = path.read_text().splitlines()
+    assert lines[0] == "scenario,metric,date,quantile,value"
+    assert any(line.startswith("kimball-2018,delta:warheads_possible,2040-12,0.5,") for line in lines)
+    html = results._repr_html_()
+    assert "<table" in html and "kimball-2018" in html
+    ax = results.plot("warheads_possible")
+    assert len(ax.lines) >= 3
+
+
+def chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_report_renders_in_headless_chromium(page, tmp_path):
+    if chromium() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install chromium (see .ci/run)")
+        pytest.skip("chromium not installed")
+    from playwright.sync_api import sync_playwright
+
+    text, _ = page
+    report = tmp_path / "report.html"
+    report.write_text(text, encoding="utf-8")
+    requests = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        tab = browser.new_page(viewport={"width": 1200, "height": 1600})
+        tab.on("request", lambda r: requests.append(r.url))
+        tab.goto(report.as_uri())
+        charts = tab.locator("figure.chart svg")
+        assert charts.count() >= len(REQUIRED)
+        for i in range(charts.count()):
+            box = charts.nth(i).bounding_box()
+            assert box and box["width"] > 200 and box["height"] > 100
+        drawn = tab.evaluate("() => [...document.querySelectorAll('figure.chart svg')]"
+                             ".map(s => s.querySelectorAll('path').length)")
+        assert min(drawn) > 0
+        tab.screenshot(path=str(tmp_path / "report.png"), full_page=True)
+        browser.close()
+    assert (tmp_path / "report.png").stat().st_size > 10_000
+    assert all(url.startswith("file:") for url in requests)
