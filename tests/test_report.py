@@ -9,8 +9,8 @@ import pytest
 import detente
 from detente.report import render_report
 
-REQUIRED = ["warheads_possible", "pu_kg", "heu_kg", "icbm_reliability",
-            *[f"deliverable:{r}" for r in ("rok", "japan", "okinawa", "guam", "alaska", "hawaii", "us_west", "us_east")]]
+REGIONS = ("rok", "japan", "okinawa", "guam", "alaska", "hawaii", "us_west", "us_east")
+REQUIRED = ["warheads_possible", "pu_kg", "heu_kg", "icbm_reliability", *[f"deliverable:{r}" for r in REGIONS]]
 
 
 @pytest.fixture(scope="module")

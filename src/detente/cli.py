@@ -316,7 +316,7 @@ def _print_regions(results, dates: list[str], frame) -> None:
 
 @app.command()
 def report(
-    scenarios: Annotated[list[str], typer.Argument(help="Scenario names or files (the baseline is added if missing).")],
+    scenarios: Annotated[list[str], typer.Argument(help="Scenario names or files (baseline added if missing).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
     baseline: Annotated[str, typer.Option(help="Scenario the others are compared with.")] = "no-deal",
     samples: Annotated[int, typer.Option(help="Monte Carlo samples.")] = 20_000,
@@ -325,7 +325,8 @@ def report(
     workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
     title: Annotated[str | None, typer.Option(help="Report title.")] = None,
     figures: Annotated[Path | None, typer.Option(help="Also write every chart as PNG and SVG here.")] = None,
-    csv: Annotated[Path | None, typer.Option(help="Also write a tidy CSV (scenario, metric, date, quantile, value).")] = None,
+    csv: Annotated[Path | None, typer.Option(help="Also write a tidy CSV (scenario, metric, date, quantile, value).")
+                   ] = None,
     netcdf: Annotated[Path | None, typer.Option(help="Also write the Results as NetCDF.")] = None,
     profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,

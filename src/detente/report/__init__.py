@@ -95,8 +95,10 @@ def _appendix(results) -> list[dict]:
                 cites.append(f'<a href="{html.escape(src.url)}">{html.escape(src.citation())}</a>')
             else:
                 cites.append(html.escape(src.citation()))
+        judgement = spec.basis if spec.judgement else ""
+        note = "" if spec.judgement else spec.basis or ""
         rows.append({"name": name, "dist": spec.describe(), "range": span, "sources": cites,
-                     "judgement": spec.basis if spec.judgement else "", "note": "" if spec.judgement else spec.basis or ""})
+                     "judgement": judgement, "note": note})
     return rows
 
 
