@@ -97,6 +97,32 @@ def _progress(total: int, quiet: bool):
     return bar, lambda n: bar.advance(task, n)
 
 
+def _simulate(samples: int, quiet: bool, **options):
+    """``detente.simulate`` with a progress bar on a terminal."""
+    from .api import simulate
+
+    bar, tick = _progress(samples, quiet)
+    if bar:
+        bar.start()
+    try:
+        return simulate(samples=samples, progress=tick, **options)
+    finally:
+        if bar:
+            bar.stop()
+
+
+def _emit(results, dates: list[str], fmt: Format, out_path: Path | None, table) -> None:
+    """Write ``--out`` if asked, then print JSON, CSV or the ``table``."""
+    if out_path:
+        _write(results, out_path, dates)
+    if fmt == Format.json:
+        print(json.dumps(results.records(dates), indent=1))
+    elif fmt == Format.csv:
+        sys.stdout.write(results.summary(dates).to_csv(index=False, float_format="%.6g"))
+    else:
+        table(results, dates)
+
+
 def _write(results, path: Path, dates: list[str] | None) -> None:
     suffix = path.suffix.lower()
     if suffix == ".nc":
@@ -125,26 +151,9 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Project fissile material and warheads for one scenario (default: the no-deal baseline)."""
-    from .api import simulate
-
-    bar, tick = _progress(samples, quiet or fmt != Format.table)
-    if bar:
-        bar.start()
-    try:
-        results = simulate(scenario, profile=profile, samples=samples, seed=seed,
-                           horizon=horizon, workers=workers, progress=tick)
-    finally:
-        if bar:
-            bar.stop()
-    chosen = results.check_dates(_dates(dates))
-    if out_path:
-        _write(results, out_path, chosen)
-    if fmt == Format.json:
-        print(json.dumps(results.records(chosen), indent=1))
-    elif fmt == Format.csv:
-        sys.stdout.write(results.summary(chosen).to_csv(index=False, float_format="%.6g"))
-    else:
-        _print_table(results, chosen)
+    results = _simulate(samples, quiet or fmt != Format.table, scenarios=scenario, profile=profile,
+                        seed=seed, horizon=horizon, workers=workers)
+    _emit(results, results.check_dates(_dates(dates)), fmt, out_path, _print_table)
 
 
 def _print_table(results, dates: list[str]) -> None:
@@ -194,29 +203,18 @@ def compare(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """What each deal buys: scenarios against a baseline on the same random draws."""
-    from .api import simulate
+    loaded = _with_baseline(scenarios, baseline)
+    results = _simulate(samples, quiet or fmt != Format.table, scenarios=loaded, profile=profile, seed=seed,
+                        horizon=horizon, workers=workers, baseline=loaded[0].name, threshold=threshold)
+    chosen = results.check_dates(_dates(dates) or _compare_dates(results, loaded[0].start))
+    _emit(results, chosen, fmt, out_path, _print_compare)
+
+
+def _with_baseline(scenarios: list[str], baseline: str) -> list:
+    """The baseline first, then the other scenarios (loaded)."""
     from .scenario import load_scenario
 
-    names = [baseline, *[s for s in scenarios if s != baseline]]
-    loaded = [load_scenario(s) for s in names]
-    bar, tick = _progress(samples, quiet or fmt != Format.table)
-    if bar:
-        bar.start()
-    try:
-        results = simulate(loaded, profile=profile, samples=samples, seed=seed, horizon=horizon,
-                           workers=workers, baseline=loaded[0].name, threshold=threshold, progress=tick)
-    finally:
-        if bar:
-            bar.stop()
-    chosen = results.check_dates(_dates(dates) or _compare_dates(results, loaded[0].start))
-    if out_path:
-        _write(results, out_path, chosen)
-    if fmt == Format.json:
-        print(json.dumps(results.records(chosen), indent=1))
-    elif fmt == Format.csv:
-        sys.stdout.write(results.summary(chosen).to_csv(index=False, float_format="%.6g"))
-    else:
-        _print_compare(results, chosen)
+    return [load_scenario(s) for s in [baseline, *[s for s in scenarios if s != baseline]]]
 
 
 def _compare_dates(results, start: int) -> list[str]:
@@ -332,24 +330,13 @@ def report(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """One self-contained HTML report: charts, what each deal buys, outcomes, drivers, assumptions."""
-    from .api import simulate
     from .report import write_report
-    from .scenario import load_scenario
 
     if output.suffix.lower() not in (".html", ".htm"):
         raise InputError("the report is an .html file", field="--output")
-    names = [baseline, *[s for s in scenarios if s != baseline]]
-    loaded = [load_scenario(s) for s in names]
-    bar, tick = _progress(samples, quiet)
-    if bar:
-        bar.start()
-    try:
-        results = simulate(loaded, profile=profile, samples=samples, seed=seed, horizon=horizon,
-                           workers=workers, baseline=loaded[0].name if len(loaded) > 1 else None,
-                           progress=tick)
-    finally:
-        if bar:
-            bar.stop()
+    loaded = _with_baseline(scenarios, baseline)
+    results = _simulate(samples, quiet, scenarios=loaded, profile=profile, seed=seed, horizon=horizon,
+                        workers=workers, baseline=loaded[0].name if len(loaded) > 1 else None)
     if not quiet:
         err.print("drawing the report …")
     write_report(results, output, title=title, figures=figures)
