@@ -81,6 +81,7 @@ def test_missing_file():
         ({"horizon": "2040-13"}, "horizon"),
         ({"horizon": "2020-01"}, "horizon"),
         ({"horizon": "2199-01"}, "horizon"),
+        ({"horizon": "2026-12"}, "horizon"),  # after the data date, before the scenario starts
     ],
 )
 def test_bad_run_requests(kwargs, field):

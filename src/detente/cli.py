@@ -348,6 +348,20 @@ def report(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address (default: this machine only).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Scenarios and runs (default ~/.detente).")
+    ] = None,
+) -> None:
+    """Détente in a browser, with a JSON API under /api (DETENTE_TOKEN: require a token)."""
+    from .web import serve as run_server
+
+    run_server(host=host, port=port, data_dir=data_dir)
+
+
+@app.command()
 def params(
     profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
     scenario: Annotated[list[str] | None, typer.Option(help="Also list a scenario's own inputs.")] = None,

@@ -128,6 +128,12 @@ def compile_plan(
             field="horizon",
         )
     for scenario in scenarios:
+        if end <= scenario.start:
+            raise InputError(
+                f"horizon {format_month(end)} is not after scenario {scenario.name!r}'s start "
+                f"{format_month(scenario.start)}",
+                field="horizon",
+            )
         if scenario.start < profile.today:
             raise InputError(
                 f"scenario {scenario.name!r} starts {format_month(scenario.start)}, before the "

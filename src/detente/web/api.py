@@ -1,0 +1,294 @@
+"""The JSON API under ``/api`` (OpenAPI schema at ``/api/openapi.json``)."""
+
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Response
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from .describe import describe
+from .jobs import Jobs
+from .service import NotFound, Service
+from .store import FINISHED, Conflict
+
+Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64,
+                            examples=["mount-2019"])]
+RunId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="16 hex digits")]
+ScenarioName = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+
+
+class Error(BaseModel):
+    """Every 4xx answer: what is wrong, and where."""
+
+    error: str
+    field: str | None = None
+    file: str | None = None
+
+
+class ScenarioSummary(BaseModel):
+    name: str
+    title: str
+    kind: str
+    start: str | None
+    phases: int
+    bundled: bool
+    updated_at: str | None = None
+    problem: str | None = None
+
+
+class ScenarioDetail(ScenarioSummary):
+    yaml: str
+    plain: dict = Field(description="the scenario in plain words (phases, measures, incentives, verification)")
+
+
+class Validation(BaseModel):
+    valid: Literal[True] = True
+    name: str
+    title: str
+    start: str
+    phases: int
+
+
+class RunInfo(BaseModel):
+    id: str
+    scenarios: list[str]
+    baseline: str | None
+    samples: int
+    seed: int
+    horizon: str | None
+    threshold: int
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    done: int = Field(description="samples simulated so far")
+    progress: float = Field(description="share of samples simulated, 0–1")
+    error: str | None
+    note: str | None
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    links: dict[str, str]
+
+
+def run_info(run: dict) -> dict:
+    rid = run["id"]
+    links = {"self": f"/api/runs/{rid}", "page": f"/runs/{rid}", "cancel": f"/api/runs/{rid}/cancel"}
+    if run["status"] == "done":
+        links.update(results=f"/api/runs/{rid}/results", csv=f"/api/runs/{rid}/results.csv",
+                     netcdf=f"/api/runs/{rid}/results.nc", report=f"/runs/{rid}/report")
+    return {**run, "progress": min(1.0, run["done"] / run["samples"]) if run["samples"] else 0.0, "links": links}
+
+
+ERRORS = {
+    401: {"model": Error, "description": "token missing or wrong (when the server has one)"},
+    413: {"model": Error, "description": "request body over the limit"},
+    422: {"model": Error, "description": "bad input: the reason, the field and the file"},
+}
+
+
+def api_router(service: Service, jobs: Jobs) -> APIRouter:
+    limits = service.limits
+
+    class ScenarioText(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+        yaml: str = Field(max_length=limits.max_body, description="the scenario as YAML (see the README)",
+                          examples=["name: my-deal\ntitle: My deal\nstart: 2027-01\nphases: []\n"])
+
+    class RunRequest(BaseModel):
+        scenarios: list[Name] = Field(min_length=1, max_length=12, description="bundled or saved scenario names")
+        baseline: Name | None = Field("no-deal", description="compare against this scenario (null: none)")
+        samples: int = Field(10_000, ge=1, le=limits.max_samples)
+        seed: int = Field(0, ge=0, le=2**63 - 1)
+        horizon: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="last month, YYYY-MM")
+        threshold: int = Field(200, ge=1, le=2000, description="report months until this many warheads")
+
+        model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+            {"scenarios": ["mount-2019"], "baseline": "no-deal", "samples": 2000, "seed": 1, "horizon": "2030-12"}
+        ]})
+
+    router = APIRouter(prefix="/api", responses=ERRORS)
+
+    def not_found(exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": str(exc), "field": None, "file": None}, status_code=404)
+
+    def conflict(exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": str(exc), "field": None, "file": None}, status_code=409)
+
+    # -- scenarios -------------------------------------------------------------------------
+    @router.get("/scenarios", response_model=list[ScenarioSummary], tags=["scenarios"])
+    def list_scenarios():
+        """Bundled scenarios and the scenarios users saved."""
+        return service.library()
+
+    @router.get("/scenarios/{name}", response_model=ScenarioDetail, tags=["scenarios"],
+                responses={404: {"model": Error}})
+    def get_scenario(name: ScenarioName):
+        """A scenario's YAML and its phases in plain words."""
+        try:
+            text, bundled = service.text(name)
+            scenario = service.load(name)
+        except NotFound as exc:
+            return not_found(exc)
+        row = service.store.scenario(name) if not bundled else None
+        plain = describe(scenario, service.profile)
+        return {"name": scenario.name, "title": scenario.title, "kind": scenario.kind, "start": plain["start"],
+                "phases": len(scenario.phases), "bundled": bundled, "updated_at": row["updated_at"] if row else None,
+                "yaml": text, "plain": plain}
+
+    @router.post("/scenarios/validate", response_model=Validation, tags=["scenarios"])
+    def validate_scenario(body: ScenarioText):
+        """Check scenario YAML against the profile without saving it (422 says what is wrong)."""
+        scenario = service.check(body.yaml)
+        return _validation(scenario)
+
+    @router.post("/scenarios", response_model=Validation, status_code=201, tags=["scenarios"],
+                 responses={409: {"model": Error, "description": "the name is taken"}})
+    def create_scenario(body: ScenarioText, response: Response):
+        """Save a new user scenario (its name comes from the YAML)."""
+        try:
+            scenario, _ = service.save(body.yaml, create=True)
+        except Conflict as exc:
+            return conflict(exc)
+        response.headers["Location"] = f"/api/scenarios/{scenario.name}"
+        return _validation(scenario)
+
+    @router.put("/scenarios/{name}", response_model=Validation, tags=["scenarios"],
+                responses={201: {"model": Validation, "description": "created"},
+                           409: {"model": Error, "description": "a bundled scenario"}})
+    def put_scenario(name: ScenarioName, body: ScenarioText, response: Response):
+        """Create or replace a user scenario; the YAML's name must be ``name``."""
+        try:
+            scenario, created = service.save(body.yaml, create=False, name=name)
+        except Conflict as exc:
+            return conflict(exc)
+        if created:
+            response.status_code = 201
+        return _validation(scenario)
+
+    @router.delete("/scenarios/{name}", status_code=204, tags=["scenarios"],
+                   responses={404: {"model": Error}, 409: {"model": Error}})
+    def delete_scenario(name: ScenarioName):
+        """Delete a user scenario (runs that used it keep their own copy)."""
+        try:
+            service.delete(name)
+        except NotFound as exc:
+            return not_found(exc)
+        except Conflict as exc:
+            return conflict(exc)
+        return Response(status_code=204)
+
+    # -- runs ------------------------------------------------------------------------------
+    @router.get("/runs", response_model=list[RunInfo], tags=["runs"])
+    def list_runs(limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                  status: Literal["queued", "running", "done", "failed", "cancelled"] | None = None):
+        """Runs, newest first."""
+        return [run_info(r) for r in service.store.runs(limit, status)]
+
+    @router.post("/runs", response_model=RunInfo, status_code=202, tags=["runs"],
+                 responses={429: {"model": Error, "description": "too many runs queued or running"}})
+    def start_run(body: RunRequest, response: Response):
+        """Start a background run of the scenarios (against ``baseline``, on common draws).
+        Poll ``GET /api/runs/{id}`` for progress."""
+        run = service.create_run(scenarios=body.scenarios, baseline=body.baseline, samples=body.samples,
+                                 seed=body.seed, horizon=body.horizon, threshold=body.threshold)
+        jobs.submit(run["id"])
+        response.headers["Location"] = f"/api/runs/{run['id']}"
+        return run_info(service.store.run(run["id"]))
+
+    @router.get("/runs/{run_id}", response_model=RunInfo, tags=["runs"], responses={404: {"model": Error}})
+    def get_run(run_id: RunId):
+        """Status and progress of a run."""
+        run = service.store.run(run_id)
+        if run is None:
+            return not_found(f"no run {run_id}")
+        return run_info(run)
+
+    @router.post("/runs/{run_id}/cancel", response_model=RunInfo, status_code=202, tags=["runs"],
+                 responses={404: {"model": Error}, 409: {"model": Error, "description": "already finished"}})
+    def cancel_run(run_id: RunId):
+        """Cancel a queued or running run (a running one stops after its current block of samples)."""
+        run = service.store.run(run_id)
+        if run is None:
+            return not_found(f"no run {run_id}")
+        if run["status"] in FINISHED:
+            return conflict(f"run {run_id} is already {run['status']}")
+        jobs.cancel(run_id)
+        return run_info(service.store.run(run_id))
+
+    def finished_file(run_id: str, name: str):
+        run = service.store.run(run_id)
+        if run is None:
+            return None, not_found(f"no run {run_id}")
+        if run["status"] != "done":
+            return None, conflict(f"run {run_id} is {run['status']}; results exist once it is done")
+        path = service.store.run_dir(run_id) / name
+        if not path.is_file():
+            return None, not_found(f"run {run_id} has no {name}")
+        return path, None
+
+    @router.get("/runs/{run_id}/results", tags=["results"],
+                responses={200: {"description": "records {scenario, metric, date, mean, p5 … p95} and run metadata"},
+                           404: {"model": Error}, 409: {"model": Error, "description": "not done"}})
+    def results_json(run_id: RunId):
+        """The JSON summary: every January, the comparison dates and the horizon."""
+        path, problem = finished_file(run_id, "summary.json")
+        if problem:
+            return problem
+        return Response(path.read_bytes(), media_type="application/json")
+
+    @router.get("/runs/{run_id}/results.csv", tags=["results"], response_class=Response,
+                responses={200: {"content": {"text/csv": {}}}, 404: {"model": Error}, 409: {"model": Error}})
+    def results_csv(run_id: RunId):
+        """The summary as CSV."""
+        path, problem = finished_file(run_id, "results.csv")
+        if problem:
+            return problem
+        return FileResponse(path, media_type="text/csv", filename=f"detente-{run_id}.csv")
+
+    @router.get("/runs/{run_id}/results.nc", tags=["results"], response_class=Response,
+                responses={200: {"content": {"application/x-netcdf": {}}}, 404: {"model": Error},
+                           409: {"model": Error}})
+    def results_netcdf(run_id: RunId):
+        """Every month's quantiles and means, per-sample values at the horizon, run metadata (NetCDF-4)."""
+        path, problem = finished_file(run_id, "results.nc")
+        if problem:
+            return problem
+        return FileResponse(path, media_type="application/x-netcdf", filename=f"detente-{run_id}.nc")
+
+    # -- evidence --------------------------------------------------------------------------
+    @router.get("/parameters", tags=["evidence"], responses={404: {"model": Error}})
+    def parameters(scenario: Annotated[list[str] | None, Query(max_length=12)] = None):
+        """Every uncertain input: distribution, 90 % range, sources or judgement basis."""
+        try:
+            return parameter_rows(service, scenario or [])
+        except NotFound as exc:
+            return not_found(exc)
+
+    @router.get("/sources", tags=["evidence"])
+    def sources():
+        """The bundled bibliography."""
+        from ..bibliography import load_bibliography
+
+        return [s.model_dump() for s in load_bibliography().sources]
+
+    return router
+
+
+def parameter_rows(service: Service, scenarios: list[str]) -> list[dict]:
+    from ..cli import _parameter_rows
+    from ..deal_plan import compile_deal
+
+    prof = service.profile
+    specs = {**prof.parameters(), **service.missiles.parameters()}
+    for name in scenarios:
+        if not isinstance(name, str) or not service.exists(name):
+            raise NotFound(f"no scenario named {name!r}")
+        specs.update(compile_deal(service.load(name), prof, prof.start).parameters)
+    return json.loads(json.dumps(_parameter_rows(specs)))
+
+
+def _validation(scenario) -> dict:
+    from ..months import format_month
+
+    return {"valid": True, "name": scenario.name, "title": scenario.title, "start": format_month(scenario.start),
+            "phases": len(scenario.phases)}
+

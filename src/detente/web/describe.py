@@ -1,0 +1,268 @@
+"""Scenarios in plain words, the line of a YAML field an error names, and the editor's form."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from ..months import format_month
+from ..scenario import FacilityMeasure, FlightTestMoratorium, Moratorium, Scenario, ShipOut
+
+MORATORIA = {
+    "test-moratorium": "No nuclear tests",
+    "ctbt": "Sign the Comprehensive Nuclear-Test-Ban Treaty (CTBT)",
+    "ctbto-visit": "Let the CTBT Organization visit the test site",
+    "declaration": "Declare nuclear facilities and material",
+    "tension-reduction": "Reduce military tension (conventional-arms measures)",
+}
+INCENTIVES = {
+    "sanctions-relief": "Sanctions relief",
+    "energy-aid": "Energy aid (heavy fuel oil)",
+    "food-aid": "Food aid",
+    "exercise-suspension": "Suspension of joint military exercises",
+    "end-of-war": "An end-of-war declaration",
+    "liaison-office": "Liaison offices",
+    "normalisation": "Normalisation of diplomatic relations",
+    "security-assurance": "A security assurance",
+    "delisting": "Removal from the US list of state sponsors of terrorism",
+    "light-water-reactor": "Light-water reactors for electricity",
+}
+VERBS = {"freeze": "Freeze", "disable": "Disable", "dismantle": "Dismantle"}
+KINDS = {"baseline": "baseline", "agreement": "agreement", "analogue": "past deal (calibration analogue)",
+         "proposal": "published proposal"}
+MISSILE_CLASSES = ("srbm", "mrbm", "irbm", "icbm", "slbm", "slv")
+
+
+def spread(spec, *, percent: bool = False, unit: str = "") -> str:
+    """A distribution as 'about M (90 % range L–H)', or the value if it is fixed."""
+    lo, mid, hi = (spec.quantile(q) for q in (0.05, 0.5, 0.95))
+
+    def fmt(x: float) -> str:
+        if percent:
+            return f"{100 * x:.0f} %" if abs(100 * x - round(100 * x)) < 0.05 or x >= 0.1 else f"{100 * x:.1f} %"
+        return f"{x:.0f}" if abs(x) >= 10 or float(x).is_integer() else f"{x:.2g}"
+
+    tail = f" {unit}" if unit else ""
+    if fmt(lo) == fmt(hi):
+        return f"{fmt(mid)}{tail}"
+    return f"about {fmt(mid)}{tail} (90 % range {fmt(lo)}–{fmt(hi)})"
+
+
+def describe(scenario: Scenario, profile) -> dict:
+    """Everything the scenario page shows, as sentences."""
+    from ..bibliography import load_bibliography
+
+    facilities = {f.id: f.name for f in profile.facilities}
+    sanctions = {s.id: s.measure for s in profile.sanctions}
+    phase_names = {p.id: p.name for p in scenario.phases}
+    sources = load_bibliography().by_id()
+
+    def targets(ids: list[str], sites: list[str], every: bool = False) -> str:
+        parts = [facilities.get(i, i) for i in ids]
+        parts += [f"every declared facility at {s.replace('-', ' ').title()}" for s in sites]
+        if every:
+            parts.append("every nuclear facility")
+        return "; ".join(parts)
+
+    phases = []
+    for phase in scenario.phases:
+        if phase.start.at:
+            when = "At signature"
+        elif phase.start.after:
+            when = f"Once “{phase_names.get(phase.start.after, phase.start.after)}” is complete and verified"
+        else:
+            when = f"On {format_month(phase.start.date)}"
+        measures = []
+        for m in phase.measures:
+            if isinstance(m, FacilityMeasure):
+                measures.append(f"{VERBS[m.kind]}: {targets(m.facilities, m.sites, m.all_facilities)}")
+            elif isinstance(m, FlightTestMoratorium):
+                measures.append("No flight tests of " + ", ".join(c.upper() for c in m.classes) + " missiles")
+            elif isinstance(m, ShipOut):
+                measures.append(f"Ship out {spread(m.pu_share, percent=True)} of separated plutonium and "
+                                f"{spread(m.heu_share, percent=True)} of weapon-grade uranium when the phase completes")
+            elif isinstance(m, Moratorium):
+                measures.append(MORATORIA[m.kind] + (f" — {m.note}" if m.note else ""))
+        incentives = []
+        for inc in phase.incentives:
+            text = INCENTIVES[inc.kind]
+            if inc.sanctions:
+                text += ": " + "; ".join(sanctions.get(s, s) for s in inc.sanctions)
+            if inc.musd_per_year is not None:
+                text += f" (valued at {spread(inc.musd_per_year, unit='million USD a year')})"
+            if inc.note:
+                text += f" — {inc.note}"
+            incentives.append(text)
+        checks = []
+        for v in phase.verification:
+            what = targets(v.facilities, v.sites) or "the measures of this phase"
+            text = f"{v.verifier} checks {what}"
+            if v.undeclared_access:
+                text += ", with access to undeclared sites on request"
+            if v.method:
+                text += f" ({', '.join(v.method)})"
+            text += (f". Chance of detecting cheating each month: {spread(v.detect_per_month, percent=True)}; "
+                     f"chance a verification dispute starts each month: {spread(v.dispute_per_month, percent=True)}; "
+                     f"inspectors in place after {spread(v.access_lag_months, unit='months')}.")
+            checks.append(text)
+        phases.append({
+            "id": phase.id, "name": phase.name, "when": when,
+            "duration": spread(phase.duration_months, unit="months"),
+            "measures": measures, "incentives": incentives, "verification": checks, "note": phase.note,
+        })
+    triggers = [f"{t.event}: {spread(t.rate_per_year, unit='a year')}, treated as a breach "
+                f"{spread(t.p_breach, percent=True)} of the time" for t in scenario.triggers]
+    return {
+        "name": scenario.name,
+        "title": scenario.title,
+        "kind": KINDS.get(scenario.kind, scenario.kind),
+        "start": format_month(scenario.start),
+        "horizon_years": scenario.horizon_years,
+        "description": scenario.description,
+        "basis": scenario.basis,
+        "sources": [{"id": s, "citation": sources[s].citation() if s in sources else s,
+                     "url": sources[s].url if s in sources else None} for s in scenario.source],
+        "phases": phases,
+        "triggers": triggers,
+        "analogue": (f"The real deal held about {scenario.analogue.held_months:g} months."
+                     if scenario.analogue else None),
+    }
+
+
+# -- where in the YAML an error points ---------------------------------------------------------
+_PART = re.compile(r"\.?([^.\[\]]+)|\[([^\]]+)\]")
+
+
+def field_line(text: str, field: str | None) -> int | None:
+    """1-based line of the node a field path such as ``phases[freeze].measures[0].facilities``
+    names (the deepest part found), or the line given as ``line N``."""
+    if not field:
+        return None
+    match = re.fullmatch(r"line (\d+)", field)
+    if match:
+        return int(match[1])
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for key, label in _PART.findall(field):
+        if node is None:
+            break
+        nxt = None
+        if key and isinstance(node, yaml.MappingNode):
+            pair = next(((k, v) for k, v in node.value if getattr(k, "value", None) == key), None)
+            if pair is not None:
+                nxt = pair[1]
+                line = pair[0].start_mark.line + 1
+        elif label and isinstance(node, yaml.SequenceNode):
+            items = node.value
+            if label.isdigit() and int(label) < len(items):
+                nxt = items[int(label)]
+            else:
+                for item in items:
+                    if isinstance(item, yaml.MappingNode) and any(
+                        getattr(k, "value", None) == "id" and getattr(v, "value", None) == label for k, v in item.value
+                    ):
+                        nxt = item
+                        break
+            if nxt is not None:
+                line = nxt.start_mark.line + 1
+        node = nxt
+    return line
+
+
+# -- the editor's form ------------------------------------------------------------------------
+FORM_DEFAULTS = {
+    "name": "my-deal", "title": "My deal", "start": "2027-01", "description": "",
+    "phase_name": "First phase", "duration_low": "2", "duration_high": "8",
+    "facility_measure": "freeze", "facilities": ["yongbyon-5mwe", "yongbyon-rcl", "yongbyon-uep"],
+    "test_moratorium": True, "flight_classes": ["icbm"], "tension_reduction": False, "declaration": False,
+    "sanctions": ["textiles", "seafood"], "incentives": [],
+    "verifier": "IAEA", "detect_low": "0.5", "detect_high": "0.9", "dispute_low": "0.0", "dispute_high": "0.02",
+    "lag_low": "0", "lag_high": "2",
+}
+
+
+def _judged(low: float, high: float, basis: str) -> dict:
+    if low == high:
+        return {"dist": "fixed", "value": low, "judgement": True, "basis": basis}
+    return {"dist": "uniform", "low": low, "high": high, "judgement": True, "basis": basis}
+
+
+def form_values(form) -> dict:
+    """The editor form's fields (a multi-dict) with defaults for what is missing."""
+    out = dict(FORM_DEFAULTS)
+    for key, default in FORM_DEFAULTS.items():
+        if isinstance(default, list):
+            out[key] = [v for v in form.getlist(key) if isinstance(v, str)]
+        elif isinstance(default, bool):
+            out[key] = form.get(key) in ("on", "true", "1", "yes")
+        else:
+            value = form.get(key)
+            out[key] = value.strip() if isinstance(value, str) else default
+    return out
+
+
+def form_to_yaml(values: dict) -> str:
+    """A one-phase scenario from the form: facility measure, moratoria, relief, verification."""
+
+    def num(key: str) -> float:
+        try:
+            x = float(values[key])
+            return int(x) if x.is_integer() else x
+        except (TypeError, ValueError, OverflowError):
+            return values[key]  # left as typed: validation names the field
+
+    basis = "set in the Détente web form"
+    measures: list[dict] = []
+    facilities = list(values["facilities"])
+    if values["facility_measure"] in VERBS and facilities:
+        measures.append({"kind": values["facility_measure"], "facilities": facilities})
+    if values["test_moratorium"]:
+        measures.append({"kind": "test-moratorium"})
+    if values["flight_classes"]:
+        measures.append({"kind": "flight-test-moratorium", "classes": list(values["flight_classes"])})
+    if values["tension_reduction"]:
+        measures.append({"kind": "tension-reduction"})
+    if values["declaration"]:
+        measures.append({"kind": "declaration"})
+    incentives: list[dict] = []
+    if values["sanctions"]:
+        incentives.append({"kind": "sanctions-relief", "sanctions": list(values["sanctions"])})
+    incentives += [{"kind": k} for k in values["incentives"] if k in INCENTIVES and k != "sanctions-relief"]
+    phase: dict = {
+        "id": "phase-1",
+        "name": values["phase_name"] or "First phase",
+        "start": {"at": "signature"},
+        "duration_months": _judged(num("duration_low"), num("duration_high"), basis),
+        "measures": measures,
+        "incentives": incentives,
+    }
+    if facilities and values["facility_measure"] in VERBS and values["verifier"]:
+        phase["verification"] = [{
+            "verifier": values["verifier"],
+            "facilities": facilities,
+            "detect_per_month": _judged(num("detect_low"), num("detect_high"), basis),
+            "dispute_per_month": _judged(num("dispute_low"), num("dispute_high"), basis),
+            "access_lag_months": _judged(num("lag_low"), num("lag_high"), basis),
+        }]
+    doc = {
+        "name": values["name"],
+        "title": values["title"] or values["name"],
+        "kind": "agreement",
+        "start": values["start"],
+        "phases": [phase],
+    }
+    if values["description"]:
+        doc = {**{k: doc[k] for k in ("name", "title", "kind")}, "description": values["description"],
+               **{k: doc[k] for k in ("start", "phases")}}
+    return yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """No anchors or aliases: the editor refuses them."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True

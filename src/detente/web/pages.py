@@ -1,0 +1,372 @@
+"""HTML pages (Jinja2): library, scenario, editor, run, results, compare, parameters, sources.
+
+Every page works without JavaScript; the run page alone carries a small inline script that
+polls ``/api/runs/{id}`` for live progress (without it, the page refreshes itself)."""
+
+from __future__ import annotations
+
+import json
+import math
+import secrets
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import InputError
+from .api import parameter_rows, run_info
+from .describe import FORM_DEFAULTS, INCENTIVES, MISSILE_CLASSES, describe, field_line, form_to_yaml, form_values
+from .jobs import Jobs
+from .service import NotFound, Service
+from .store import FINISHED, Conflict, TooManyRuns
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+PAGE_CSP = ("default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
+            "frame-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+            "frame-ancestors 'self'")
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
+              "font-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+RUN_DEFAULTS = {"samples": 10_000, "seed": 0, "horizon": "", "baseline": "no-deal", "threshold": 200}
+
+
+def templates() -> Jinja2Templates:
+    env = Jinja2Templates(directory=str(TEMPLATES))
+    env.env.filters["num"] = fmt_number
+    env.env.filters["pct"] = fmt_share
+    return env
+
+
+def fmt_number(value, kind: str = "kg") -> str:
+    """As the CLI: counts and months whole, kilograms to one decimal below 100; '–' if undefined."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    value = float(value) + 0.0
+    if kind in ("warheads", "months"):
+        return f"{value:,.0f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+
+
+def fmt_share(value) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    return f"{100 * value:.0f} %"
+
+
+def cell(rec: dict | None, kind: str = "kg", negate: bool = False) -> str:
+    """'median (5th–95th percentile)' of a record (negated: averted = −difference)."""
+    if rec is None:
+        return "–"
+    lo, mid, hi = rec["p5"], rec["p50"], rec["p95"]
+    if negate:
+        lo, mid, hi = (None if hi is None else -hi), (None if mid is None else -mid), (None if lo is None else -lo)
+    if kind == "months":  # undefined months lie beyond the horizon
+        if mid is None:
+            return "beyond the horizon" if lo is None else f"beyond the horizon ({fmt_number(lo, kind)}–…)"
+        return f"{fmt_number(mid, kind)} ({fmt_number(lo, kind)}–{'…' if hi is None else fmt_number(hi, kind)})"
+    return f"{fmt_number(mid, kind)} ({fmt_number(lo, kind)}–{fmt_number(hi, kind)})"
+
+
+def comparison(summary: dict) -> dict:
+    """The 'what each deal buys' tables of a finished run, from its JSON summary."""
+    index = {(r["scenario"], r["metric"], r["date"]): r for r in summary["records"]}
+    scenarios = summary["scenarios"]
+    n = summary["attrs"].get("threshold", 200)
+    end = summary["attrs"]["horizon"]
+    tables = []
+    for date in summary["compare_dates"]:
+        rows = []
+        for s in scenarios:
+            def pick(metric, s=s, date=date):
+                return index.get((s, metric, date))
+            share = {e: pick(f"p_{e}") for e in ("in_force", "cheated", "detected")}
+            rows.append({
+                "scenario": s,
+                "warheads": cell(pick("warheads_possible"), "warheads"),
+                "averted": cell(pick("delta:warheads_possible"), "warheads", negate=True)
+                if pick("delta:warheads_possible") else "–",
+                "pu": cell(pick("pu_kg")), "heu": cell(pick("heu_kg")),
+                **{e: fmt_share(r["mean"]) if r else "–" for e, r in share.items()},
+            })
+        tables.append({"date": date, "rows": rows})
+    horizon = []
+    for s in scenarios:
+        horizon.append({
+            "scenario": s,
+            **{key: cell(index.get((s, metric, end)), "months") if index.get((s, metric, end)) else "–"
+               for key, metric in (("to_n", f"months_to_{n}_warheads"), ("delay", f"delta:months_to_{n}_warheads"),
+                                   ("halted", "months_halted"), ("lasted", "deal_months"))},
+        })
+    return {"tables": tables, "horizon": horizon, "threshold": n, "end": end, "baseline": summary["baseline"]}
+
+
+def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    store = service.store
+
+    def render(request: Request, template: str, status: int = 200, /, **context) -> HTMLResponse:
+        nonce = secrets.token_urlsafe(12)
+        response = tpl.TemplateResponse(request, template, {"nonce": nonce, "page": template.removesuffix(".html"),
+                                                            **context}, status_code=status)
+        response.headers["Content-Security-Policy"] = PAGE_CSP.format(nonce=nonce)
+        return response
+
+    def missing(request: Request, what: str) -> HTMLResponse:
+        return render(request, "error.html", 404, title="Not found", message=what)
+
+    def summary_of(run: dict) -> dict | None:
+        path = store.run_dir(run["id"]) / "summary.json"
+        if run["status"] != "done" or not path.is_file():
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+
+    # -- library and scenarios -----------------------------------------------------------
+    @router.get("/", response_class=HTMLResponse)
+    def library(request: Request):
+        return render(request, "library.html", title="Scenario library", scenarios=service.library(),
+                      runs=store.runs(5))
+
+    @router.get("/scenarios/{name}", response_class=HTMLResponse)
+    def scenario_page(request: Request, name: str):
+        try:
+            text, bundled = service.text(name)
+        except NotFound:
+            return missing(request, f"There is no scenario named “{name}”.")
+        try:
+            plain = describe(service.load(name), service.profile)
+            problem = None
+        except InputError as exc:
+            plain, problem = None, str(exc)
+        return render(request, "scenario.html", title=plain["title"] if plain else name, name=name,
+                      plain=plain, problem=problem, text=text, bundled=bundled)
+
+    # -- editor --------------------------------------------------------------------------
+    def editor(request: Request, *, text: str, original: str = "", status: int = 200, error: InputError | None = None,
+               message: str | None = None, form: dict | None = None, builder_open: bool = False):
+        problem = None
+        if error is not None:
+            line = field_line(text, error.field)
+            lines = text.splitlines()
+            snippet = []
+            if line is not None:
+                snippet = [(i + 1, lines[i], i + 1 == line) for i in range(max(0, line - 3), min(len(lines), line + 2))]
+            problem = {"reason": error.reason, "field": error.field, "file": error.file, "line": line,
+                       "snippet": snippet}
+        prof = service.profile
+        return render(request, "editor.html", status, title="Scenario editor", text=text, original=original,
+                      problem=problem, message=message, form=form or FORM_DEFAULTS, builder_open=builder_open,
+                      facilities=[(f.id, f.name) for f in prof.facilities],
+                      sanctions=[(s.id, s.measure) for s in prof.sanctions],
+                      incentives=[(k, v) for k, v in INCENTIVES.items() if k != "sanctions-relief"],
+                      classes=MISSILE_CLASSES)
+
+    @router.get("/editor", response_class=HTMLResponse)
+    def editor_page(request: Request, name: str | None = None, copy: str | None = None):
+        if name:
+            row = store.scenario(name)
+            if row is None:
+                return missing(request, f"There is no saved scenario named “{name}”.")
+            return editor(request, text=row["yaml"], original=name)
+        if copy:
+            try:
+                text, _ = service.text(copy)
+            except NotFound:
+                return missing(request, f"There is no scenario named “{copy}”.")
+            return editor(request, text=text.replace(f"name: {copy}", f"name: my-{copy}", 1),
+                          message=f"A copy of {copy}: give it a name of your own, then save it.")
+        return editor(request, text=form_to_yaml(form_values(_Empty())), builder_open=True,
+                      message="A new scenario from the form's defaults: change the form or the YAML, validate, save.")
+
+    @router.post("/editor", response_class=HTMLResponse)
+    async def editor_submit(request: Request):
+        return await run_in_threadpool(editor_submitted, request, await request.form())
+
+    def editor_submitted(request: Request, form):
+        text = str(form.get("yaml") or "")
+        original = str(form.get("original") or "")
+        action = form.get("action")
+        try:
+            if action == "save":
+                scenario = service.check(text)
+                if scenario.name != original and store.scenario(scenario.name) is not None:
+                    raise Conflict(f"a saved scenario is already named {scenario.name!r}: change the name, or "
+                                   "open that scenario in the editor")
+                service.save(text, create=False)
+                return RedirectResponse(f"/scenarios/{scenario.name}?saved=1", status_code=303)
+            scenario = service.check(text)
+        except InputError as exc:
+            return editor(request, text=text, original=original, status=422, error=exc)
+        except Conflict as exc:
+            return editor(request, text=text, original=original, status=409,
+                          error=InputError(str(exc), field="name"))
+        return editor(request, text=text, original=original,
+                      message=f"Valid: {scenario.name} — {len(scenario.phases)} phase(s), checked against the "
+                              "profile. Save it to run it.")
+
+    @router.post("/editor/form", response_class=HTMLResponse)
+    async def editor_form(request: Request):
+        return await run_in_threadpool(editor_built, request, await request.form())
+
+    def editor_built(request: Request, form):
+        values = form_values(form)
+        text = form_to_yaml(values)
+        try:
+            scenario = service.check(text)
+        except InputError as exc:
+            return editor(request, text=text, status=422, error=exc, form=values, builder_open=True)
+        return editor(request, text=text, form=values, builder_open=True,
+                      message=f"Built {scenario.name} from the form and checked it. Edit the YAML if you like, "
+                              "then save it.")
+
+    # -- runs ----------------------------------------------------------------------------
+    def run_form(request: Request, status: int = 200, error: str | None = None, field: str | None = None,
+                 values: dict | None = None, page: str = "run_form.html", **extra):
+        names = [s["name"] for s in service.library()]
+        return render(request, page, status, title="Run" if page == "run_form.html" else "Compare",
+                      names=names, values=values or {**RUN_DEFAULTS, "scenarios": ["no-deal"]},
+                      error=error, field=field, max_samples=service.limits.max_samples, **extra)
+
+    @router.get("/run", response_class=HTMLResponse)
+    def run_page(request: Request, scenario: str = "no-deal"):
+        return run_form(request, values={**RUN_DEFAULTS, "scenarios": [scenario]})
+
+    @router.post("/runs", response_class=HTMLResponse)
+    async def start_run(request: Request):
+        return await run_in_threadpool(run_started, request, await request.form())
+
+    def run_started(request: Request, form):
+        values = {
+            "scenarios": [str(v) for v in form.getlist("scenarios") if str(v)],
+            "baseline": str(form.get("baseline") or ""),
+            "samples": str(form.get("samples") or "").replace(",", "").replace("_", "").strip(),
+            "seed": str(form.get("seed") or "0").strip(),
+            "horizon": str(form.get("horizon") or "").strip(),
+            "threshold": str(form.get("threshold") or "200").strip(),
+        }
+        page = "compare.html" if form.get("from") == "compare" else "run_form.html"
+        extra = {"finished": _comparable(store)} if page == "compare.html" else {}
+        try:
+            numbers = {}
+            for key in ("samples", "seed", "threshold"):
+                try:
+                    numbers[key] = int(float(values[key])) if "e" in values[key].lower() else int(values[key])
+                except (ValueError, OverflowError):
+                    raise InputError(f"{values[key]!r} is not a whole number", field=key) from None
+            run = service.create_run(scenarios=values["scenarios"], baseline=values["baseline"] or None,
+                                     samples=numbers["samples"], seed=numbers["seed"],
+                                     horizon=values["horizon"] or None, threshold=numbers["threshold"])
+        except InputError as exc:
+            return run_form(request, 422, error=exc.reason, field=exc.field, values=values, page=page, **extra)
+        except TooManyRuns as exc:
+            return run_form(request, 429, error=str(exc), values=values, page=page, **extra)
+        jobs.submit(run["id"])
+        return RedirectResponse(f"/runs/{run['id']}", status_code=303)
+
+    @router.get("/runs", response_class=HTMLResponse)
+    def runs_page(request: Request):
+        return render(request, "runs.html", title="Runs", runs=store.runs(500))
+
+    @router.get("/runs/{run_id}", response_class=HTMLResponse)
+    def run_result(request: Request, run_id: str):
+        run = store.run(run_id)
+        if run is None:
+            return missing(request, f"There is no run {run_id}.")
+        summary = summary_of(run)
+        has_report = summary is not None and (store.run_dir(run_id) / "report.html").is_file()
+        headline = None
+        if summary is not None and not has_report:
+            index = {(r["scenario"], r["metric"], r["date"]): r for r in summary["records"]}
+            headline = [{"scenario": s, "date": d,
+                         "cells": [cell(index.get((s, m, d)), k) for m, k in
+                                   (("warheads_possible", "warheads"), ("pu_kg", "kg"), ("heu_kg", "kg"))]}
+                        for s in summary["scenarios"] for d in summary["compare_dates"]]
+        compare_link = None
+        if run["status"] == "done":
+            if run["baseline"]:
+                compare_link = ("/compare?run=" + run_id, f"Compare with {run['baseline']}")
+            else:
+                query = urlencode({"scenarios": run["scenarios"], "baseline": "no-deal", "samples": run["samples"],
+                                   "seed": run["seed"], "horizon": run["horizon"] or ""}, doseq=True)
+                compare_link = ("/compare?" + query, "Compare with no-deal")
+        return render(request, "run.html", title=f"Run {run_id}", run=run_info(run), finished=FINISHED,
+                      has_report=has_report, headline=headline, compare_link=compare_link)
+
+    @router.post("/runs/{run_id}/cancel")
+    def cancel(request: Request, run_id: str):
+        run = store.run(run_id)
+        if run is None:
+            return missing(request, f"There is no run {run_id}.")
+        if run["status"] not in FINISHED:
+            jobs.cancel(run_id)
+        return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+    @router.get("/runs/{run_id}/report")
+    def report(request: Request, run_id: str):
+        run = store.run(run_id)
+        path = store.run_dir(run_id) / "report.html" if run else None
+        if run is None or run["status"] != "done" or not path.is_file():
+            return missing(request, f"Run {run_id} has no report.")
+        response = FileResponse(path, media_type="text/html; charset=utf-8")
+        response.headers["Content-Security-Policy"] = REPORT_CSP
+        return response
+
+    # -- compare -------------------------------------------------------------------------
+    @router.get("/compare", response_class=HTMLResponse)
+    def compare_page(request: Request, run: str | None = None):
+        if run:
+            found = store.run(run)
+            if found is None:
+                return missing(request, f"There is no run {run}.")
+            summary = summary_of(found)
+            has_report = summary is not None and (store.run_dir(run) / "report.html").is_file()
+            return render(request, "compare_run.html", title="Compare", run=run_info(found),
+                          table=comparison(summary) if summary and summary["baseline"] else None,
+                          has_report=has_report)
+        params = request.query_params
+        values = {**RUN_DEFAULTS, "scenarios": params.getlist("scenarios") or ["mount-2019"]}
+        for key in ("baseline", "samples", "seed", "horizon", "threshold"):
+            if key in params:
+                values[key] = params[key]
+        return run_form(request, values=values, page="compare.html", finished=_comparable(store))
+
+    # -- evidence ------------------------------------------------------------------------
+    @router.get("/parameters", response_class=HTMLResponse)
+    def parameters_page(request: Request, scenario: str | None = None):
+        chosen = [scenario] if scenario else []
+        try:
+            rows = parameter_rows(service, chosen)
+        except NotFound:
+            return missing(request, f"There is no scenario named “{scenario}”.")
+        except InputError as exc:
+            return render(request, "error.html", 422, title="Scenario does not validate", message=str(exc))
+        return render(request, "parameters.html", title="Parameters", rows=rows, scenario=scenario,
+                      names=[s["name"] for s in service.library() if s["phases"]])
+
+    @router.get("/sources", response_class=HTMLResponse)
+    def sources_page(request: Request):
+        from ..bibliography import load_bibliography
+
+        return render(request, "sources.html", title="Sources", sources=load_bibliography().sources)
+
+    return router
+
+
+def _comparable(store) -> list[dict]:
+    return [run_info(r) for r in store.runs(50, "done") if r["baseline"]]
+
+
+class _Empty:
+    """An empty form: the editor's defaults."""
+
+    def get(self, key, default=None):
+        value = FORM_DEFAULTS.get(key)
+        if isinstance(value, bool):
+            return "on" if value else None
+        return value
+
+    def getlist(self, key):
+        return list(FORM_DEFAULTS.get(key) or [])
+
