@@ -235,3 +235,11 @@ def test_scenario_structure_errors(tmp_path, phases, field, reason):
     with pytest.raises(detente.InputError) as info:
         detente.load_scenario(path)
     assert info.value.file == str(path) and info.value.field == field and reason in info.value.reason
+
+
+def test_a_scenario_does_not_depend_on_its_companions():
+    alone = detente.simulate("mount-2019", samples=2048, seed=9, horizon="2036-12")
+    together = detente.compare(["mount-2019", "leap-day-2012"], samples=2048, seed=9, horizon="2036-12")
+    for metric in ("warheads_possible", "icbm_reliability", "deliverable:guam", "deal_months"):
+        assert np.array_equal(alone.horizon(metric).values[0],
+                              together.horizon(metric).sel(scenario="mount-2019").values, equal_nan=True), metric

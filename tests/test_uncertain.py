@@ -107,3 +107,11 @@ def test_provenance_is_required():
         spec.validate_python({"dist": "fixed", "value": 1})
     with pytest.raises(ValidationError, match="basis"):
         spec.validate_python({"dist": "fixed", "value": 1, "judgement": True})
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_numbers_are_refused(value):
+    with pytest.raises(ValidationError, match="finite|NaN"):
+        make(dist="fixed", value=value)
+    with pytest.raises(ValidationError, match="finite|NaN"):
+        make(dist="uniform", low=0, high=value)

@@ -553,3 +553,26 @@ def test_default_executor_is_a_thread_pool(tmp_path):
         assert isinstance(app.state.jobs.executor, ThreadPoolExecutor)
     finally:
         app.state.jobs.shutdown()
+
+
+def test_login_cookie_works_for_tokens_with_cookie_special_characters(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from detente.web import create_app
+
+    token = 'my "secret", token; really'
+    client = TestClient(create_app(tmp_path / "data", token=token), base_url="http://127.0.0.1")
+    assert client.get("/api/scenarios").status_code == 401
+    answer = client.post("/login", data={"token": token, "next": "/"}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert client.get("/api/scenarios").status_code == 200
+
+
+def test_login_redirects_only_within_the_site(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from detente.web import create_app
+
+    client = TestClient(create_app(tmp_path / "data", token="t"), base_url="http://127.0.0.1")
+    answer = client.post("/login", data={"token": "t", "next": "/\t/evil.example"}, follow_redirects=False)
+    assert answer.headers["location"] == "/"

@@ -206,7 +206,7 @@ def compare(
     loaded = _with_baseline(scenarios, baseline)
     results = _simulate(samples, quiet or fmt != Format.table, scenarios=loaded, profile=profile, seed=seed,
                         horizon=horizon, workers=workers, baseline=loaded[0].name, threshold=threshold)
-    chosen = results.check_dates(_dates(dates) or _compare_dates(results, loaded[0].start))
+    chosen = results.check_dates(_dates(dates) or _compare_dates(results, min(s.start for s in loaded)))
     _emit(results, chosen, fmt, out_path, _print_compare)
 
 

@@ -141,7 +141,9 @@ def compile_plan(
                 field="start",
             )
     grid = MonthGrid(profile.start, end)
-    branch = min(grid.size, grid.index(min(s.start for s in scenarios)))
+    # the future starts after the data date, for every scenario alike (a scenario's numbers do
+    # not depend on the others run beside it); deals act only from their own start
+    branch = min(grid.size, grid.index(profile.today) + 1)
 
     reactors = []
     enrichment = []

@@ -134,7 +134,8 @@ def run_reach(plan: Plan, arrays: MissileArrays, draws: dict[str, np.ndarray], c
 def evaluation_months(plan: Plan) -> np.ndarray:
     """Grid months where deliveries are evaluated: every 12 months from the earliest scenario
     start, and the horizon."""
-    rows = np.arange(plan.branch, plan.grid.size, 12)
+    first = plan.grid.index(min(s.start for s in plan.scenarios))
+    rows = np.arange(max(first, plan.branch), plan.grid.size, 12)
     return np.unique(np.r_[rows, plan.grid.size - 1])
 
 

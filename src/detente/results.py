@@ -80,7 +80,8 @@ class Results:
                 rows.append(np.full(len(self.months), np.nan))
             elif plain in ("pu_kg", "heu_kg"):  # exact sums; a paired mean is a difference of means
                 total = self.sums[s][plain] - (self.sums[self.baseline][plain] if plain != metric else 0)
-                rows.append(total / samples)
+                counted = self.counts[s][metric].sum(axis=-1) > 0
+                rows.append(np.where(counted, total / samples, np.nan))
             else:
                 rows.append(mean_from_counts(self.counts[s][metric], self.bins[metric]))
         return xr.DataArray(np.stack(rows), dims=("scenario", "date"),
@@ -218,7 +219,7 @@ class Results:
         base_month = reliable.get(self.baseline) if self.baseline else None
         for scenario, month in reliable.items():
             start = self._start(scenario)
-            value = np.nan if month is None else self.months.index(month) - self.months.index(start)
+            value = np.nan if month is None else max(self.months.index(month) - self.months.index(start), 0)
             rows.append([scenario, "months_to_reliable_icbm", end, value, *[np.nan] * 5])
             if self.baseline and scenario != self.baseline:
                 later = np.inf if month is None else self.months.index(month)

@@ -76,7 +76,7 @@ class Moratorium(_Model):
 
 class FlightTestMoratorium(_Model):
     kind: Literal["flight-test-moratorium"]
-    classes: list[Literal["srbm", "mrbm", "irbm", "icbm", "slbm", "slv"]] = Field(min_length=1)
+    classes: list[Literal["srbm", "mrbm", "irbm", "icbm", "slbm"]] = Field(min_length=1)
 
 
 class ShipOut(_Model):

@@ -296,10 +296,9 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         if path is not None:
             for i, m in enumerate(DEAL_COUNTS):
                 tally[f"deal:{m}"][branch:] += (path.in_force, path.cheated_by, path.detected_by)[i]
-            end = np.minimum(path.collapse, size)
+            lasted = np.where(path.collapse < size, path.collapse - path.first_start, np.inf)
             values["months_halted"] = path.halted.astype(np.float32)
-            values["deal_months"] = np.where(path.first_start < size,
-                                             end - path.first_start, np.nan).astype(np.float32)
+            values["deal_months"] = np.where(path.first_start < size, lasted, np.nan).astype(np.float32)
             values["collapsed"] = (path.collapse < size).astype(np.float32)
             values["cheated"] = path.cheated.astype(np.float32)
             values["detected"] = path.detected.astype(np.float32)

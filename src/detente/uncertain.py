@@ -78,6 +78,12 @@ class _Spec(BaseModel):
             raise ValueError("a judgement needs a one-line `basis` saying why")
         if not self.source and not self.judgement:
             raise ValueError("needs `source` ids, or `judgement: true` with a `basis`")
+        for name, value in self:
+            numbers = value if isinstance(value, list) else [value]
+            for x in numbers:
+                open_bound = name in ("low", "high") and isinstance(self, Normal) and not math.isnan(x)
+                if isinstance(x, float) and not math.isfinite(x) and not open_bound:
+                    raise ValueError(f"`{name}` must be a finite number")
         return self
 
     # -- interface -------------------------------------------------------------------------

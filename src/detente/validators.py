@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Annotated
 
 from pydantic import AfterValidator
@@ -14,6 +15,8 @@ def within(low: float | None = None, high: float | None = None):
 
     def check(spec: _Spec) -> _Spec:
         lo, hi = spec.quantile(0.0), spec.quantile(1.0)
+        if math.isnan(lo) or math.isnan(hi):
+            raise ValueError("values must be numbers, not NaN")
         if low is not None and lo < low:
             raise ValueError(f"values must be ≥ {low:g}; this distribution reaches {lo:g}")
         if high is not None and hi > high:

@@ -33,7 +33,7 @@ BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def create_app(data_dir: Path, *, token: str | None = None, max_samples: int = 200_000, max_body: int = 200_000,
-               max_runs: int = 2, executor: Executor | None = None) -> FastAPI:
+               max_runs: int = 2, executor: Executor | None = None, allowed_hosts: tuple[str, ...] = ()) -> FastAPI:
     """The Détente web app over ``data_dir`` (created if missing).
 
     ``token``: when set, every request must carry it (``Authorization: Bearer``, the
@@ -138,7 +138,7 @@ def create_app(data_dir: Path, *, token: str | None = None, max_samples: int = 2
         if not _same(given, token):
             return _login(tpl, request, target, True, "That is not the token of this server.", 401)
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(COOKIE, given, httponly=True, samesite="strict", path="/")
+        response.set_cookie(COOKIE, _digest(given), httponly=True, samesite="strict", path="/")
         return response
 
     @app.post("/logout", include_in_schema=False)
@@ -150,7 +150,7 @@ def create_app(data_dir: Path, *, token: str | None = None, max_samples: int = 2
     app.include_router(api_router(service, jobs))
     app.include_router(page_router(service, jobs, tpl))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    app.add_middleware(Guard, token=token, max_body=max_body, tpl=tpl)
+    app.add_middleware(Guard, token=token, max_body=max_body, tpl=tpl, allowed=allowed_hosts)
     return app
 
 
@@ -164,10 +164,18 @@ def _same(given: str, token: str) -> bool:
 
 
 def _local(target: str) -> str:
-    """Only redirect within this site."""
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only redirect within this site (no scheme, no host, no whitespace or control characters)."""
+    if (not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in target)):
         return "/"
     return target
+
+
+def _digest(token: str) -> str:
+    """What the login cookie carries: the token's SHA-256, hex (cookie-safe whatever the token)."""
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _login(tpl, request: Request, target: str, required: bool, problem: str | None = None, status: int = 200):
@@ -179,8 +187,9 @@ def _login(tpl, request: Request, target: str, required: bool, problem: str | No
 class Guard:
     """ASGI middleware, outermost: the token, same-origin form posts, the body limit, headers."""
 
-    def __init__(self, app, *, token: str | None, max_body: int, tpl):
+    def __init__(self, app, *, token: str | None, max_body: int, tpl, allowed: tuple[str, ...] = ()):
         self.app = app
+        self.allowed = set(allowed)  # public names of a reverse proxy in front (DETENTE_ALLOWED_HOSTS)
         self.token = token
         self.max_body = max_body
         self.tpl = tpl
@@ -205,8 +214,8 @@ class Guard:
             return await _send(send, 401, page.encode(), "text/html; charset=utf-8")
 
         if method in BODY_METHODS:  # browsers name the page a request comes from; refuse other sites
-            origin = headers.get("origin")
-            if origin and origin.split("://", 1)[-1] != headers.get("host", ""):
+            origin = (headers.get("origin") or "").split("://", 1)[-1]
+            if origin and origin != headers.get("host", "") and origin.split(":")[0] not in self.allowed:
                 return await _send(send, 403, _json("cross-site requests are refused"), "application/json")
 
         if method in BODY_METHODS or "content-length" in headers or "transfer-encoding" in headers:
@@ -260,8 +269,8 @@ class Guard:
             given.append(headers["x-detente-token"])
         for part in headers.get("cookie", "").split(";"):
             key, _, value = part.strip().partition("=")
-            if key == COOKIE:
-                given.append(value)
+            if key == COOKIE and _same(value, _digest(self.token)):
+                return True  # the login cookie holds the token's digest (any token text works)
         return any(_same(g, self.token) for g in given)
 
 
@@ -289,18 +298,20 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: Path | None = Non
 
     folder = Path(data_dir).expanduser() if data_dir else Path.home() / ".detente"
     token = token if token is not None else (os.environ.get("DETENTE_TOKEN") or None)
+    proxied = tuple(h.strip() for h in os.environ.get("DETENTE_ALLOWED_HOSTS", "").split(",") if h.strip())
     app = create_app(
         folder,
         token=token,
         max_samples=max_samples or _env_int("DETENTE_MAX_SAMPLES", 200_000),
         max_body=max_body or _env_int("DETENTE_MAX_BODY", 200_000),
         max_runs=max_runs or _env_int("DETENTE_MAX_RUNS", 2),
+        allowed_hosts=proxied,
     )
     if host in ("127.0.0.1", "localhost"):
         # only this machine's names: a web page cannot reach the app by rebinding its own domain to 127.0.0.1
         from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost"])
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=["127.0.0.1", "localhost", *proxied])
     elif token is None:
         log.warning("serving on %s without a token: anyone who can reach it can use it (set DETENTE_TOKEN)", host)
     print(f"Détente on http://{host}:{port}/ — data in {folder}" + (" — token required" if token else ""))

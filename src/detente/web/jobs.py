@@ -124,6 +124,10 @@ class Jobs:
             kind = "" if isinstance(exc, DetenteError) else f"{type(exc).__name__}: "
             self.store.finish(run_id, "failed", error=f"{kind}{exc}")
             return
+        if flag.is_set():  # cancelled while the results were being written
+            _clean(folder)
+            self.store.finish(run_id, "cancelled", error="cancelled by the user", expect=("running",))
+            return
         if not self.store.finish(run_id, "done", note=note, expect=("running",)):
             _clean(folder)  # lost the run meanwhile (cancelled, or marked failed by a restart)
 

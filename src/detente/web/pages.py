@@ -28,7 +28,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 PAGE_CSP = ("default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
             "frame-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
             "frame-ancestors 'self'")
-REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:; "
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'none'; img-src data:; "
               "font-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
 RUN_DEFAULTS = {"samples": 10_000, "seed": 0, "horizon": "", "baseline": "no-deal", "threshold": 200}
 

@@ -16,6 +16,8 @@ from ..months import format_month, parse_month
 from ..scenario import Scenario, bundled_scenarios, load_scenario
 from .store import NAME, Conflict, Store
 
+MAX_SCENARIO_MONTHS = 6 * 720  # e.g. six scenarios to 2045, or three to 2105
+
 SCRATCH_NAME = "scenario"
 
 
@@ -179,7 +181,14 @@ class Service:
                                  field=field) from None
             if name not in self.bundled:
                 inputs[name] = self.text(name)[0]
-        self.plan(loaded, horizon, baseline, threshold)
+        plan = self.plan(loaded, horizon, baseline, threshold)
+        # histograms are allocated per scenario and month: bound a run's memory (≈ 0.2 MB per
+        # scenario-month with paired differences), whatever the samples
+        if len(loaded) * plan.grid.size > MAX_SCENARIO_MONTHS:
+            raise InputError(
+                f"{len(loaded)} scenarios over {plan.grid.size} months is more than this server runs at once "
+                f"(scenarios × months ≤ {MAX_SCENARIO_MONTHS:,}); use fewer scenarios or an earlier horizon",
+                field="scenarios")
         return self.store.create_run(scenarios=names, baseline=baseline, samples=samples, seed=seed,
                                      horizon=horizon, threshold=threshold, inputs=inputs,
                                      max_active=self.limits.max_runs)

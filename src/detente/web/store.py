@@ -106,7 +106,7 @@ class Store:
         return [dict(r) for r in rows]
 
     def scenario(self, name: str) -> dict | None:
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             return None
         with self._connect() as db:
             row = db.execute("SELECT * FROM scenarios WHERE name = ?", (name,)).fetchone()
@@ -114,7 +114,7 @@ class Store:
 
     def save_scenario(self, name: str, title: str, text: str, *, create: bool) -> bool:
         """Store a scenario; ``create`` refuses to replace one. Returns True if it was new."""
-        if not NAME.match(name):
+        if not NAME.fullmatch(name):
             raise ValueError(f"bad scenario name {name!r}")
         stamp = now()
         with self._lock, self._connect() as db:
@@ -180,7 +180,7 @@ class Store:
         return self.run(run_id)
 
     def run(self, run_id: str) -> dict | None:
-        if not RUN_ID.match(run_id):
+        if not RUN_ID.fullmatch(run_id):
             return None
         with self._connect() as db:
             row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
@@ -228,7 +228,7 @@ class Store:
         )
 
     def run_dir(self, run_id: str) -> Path:
-        if not RUN_ID.match(run_id):
+        if not RUN_ID.fullmatch(run_id):
             raise ValueError(f"bad run id {run_id!r}")
         return self.run_root / run_id
 
