@@ -85,3 +85,11 @@ def test_results_exports(small_run, tmp_path):
     assert len(metrics) == len(set(metrics))  # one row per metric at one date
     assert {"pu_kg", "heu_kg", "warheads_possible", "icbm_reliability", "deliverable:guam",
             "p_arrive:us_east"} <= set(metrics)
+
+
+def test_missile_model_can_be_skipped_without_changing_the_material():
+    full = detente.simulate(samples=3000, seed=4, horizon="2035-12")
+    lean = detente.simulate(samples=3000, seed=4, horizon="2035-12", missiles=False)
+    assert "deliverable:guam" not in lean.metrics and "deliverable:guam" in full.metrics
+    for metric in ("pu_kg", "heu_kg", "warheads_possible", "warheads_assembled"):
+        assert np.array_equal(full.counts["no-deal"][metric], lean.counts["no-deal"][metric])

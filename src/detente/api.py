@@ -29,6 +29,7 @@ def simulate(
     workers: int = 1,
     baseline: str | None = None,
     threshold: int = 200,
+    missiles: bool = True,
     progress=None,
 ) -> Results:
     """Simulate scenarios (bundled names, file paths or ``Scenario`` objects) on common draws.
@@ -37,13 +38,14 @@ def simulate(
     ``baseline`` names the scenario paired differences are taken against (default: the one of
     kind ``baseline``, e.g. ``no-deal``, when it runs beside others); ``threshold`` is the
     warhead count whose arrival month is reported; ``progress`` is called with the number of
-    samples each finished block held.
+    samples each finished block held; ``missiles=False`` skips the missile and reach model
+    (fissile material, warheads and deals only; faster).
     """
     if isinstance(scenarios, str | Scenario):
         scenarios = [scenarios]
     loaded = [s if isinstance(s, Scenario) else load_scenario(s) for s in scenarios]
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    plan = compile_plan(prof, loaded, load_missiles(prof.name), horizon, baseline, threshold)
+    plan = compile_plan(prof, loaded, load_missiles(prof.name), horizon, baseline, threshold, missiles)
     merged = execute(plan, samples, seed, workers, progress)
     names = [s.name for s in loaded]
     order = sorted(merged.horizon)
@@ -56,10 +58,12 @@ def simulate(
         p: np.concatenate([merged.draws[b][p] for b in kept]) for p in plan.parameter_specs()
     } if kept else {}
     sums = {s: {m: block_sums_in_order(merged, s, m) for m in ("pu_kg", "heu_kg")} for s in names}
-    regions = [r.id for r in plan.missiles.regions]
+    regions = [r.id for r in plan.missiles.regions] if plan.reach else []
     counts = {}
     for s in names:
         counts[s] = merged.counts(s)
+        if not plan.reach:
+            continue
         deliver = counts[s].pop("missiles:deliver")
         paired = counts[s].pop("delta:missiles:deliver", None)
         arrive = block_sums_in_order(merged, s, "p_arrive")
@@ -70,7 +74,8 @@ def simulate(
             sums[s][f"p_arrive:{region}"] = arrive[j]
     bins = {m: BINS[m] for m in METRICS}
     bins.update({f"deliverable:{r}": DELIVER_BINS for r in regions})
-    bins["icbm_reliability"] = RELIABILITY_BINS
+    if plan.reach:
+        bins["icbm_reliability"] = RELIABILITY_BINS
     if plan.baseline is not None:
         bins.update(DELTA_BINS)
         bins.update({f"delta:deliverable:{r}": DELTA_DELIVER_BINS for r in regions})

@@ -148,11 +148,12 @@ def run(
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
     out_path: Annotated[Path | None, typer.Option("--out", help="Also write results to .nc, .csv or .json.")] = None,
     profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
+    missiles: Annotated[bool, typer.Option(help="Run the missile and reach model too.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Project fissile material and warheads for one scenario (default: the no-deal baseline)."""
     results = _simulate(samples, quiet or fmt != Format.table, scenarios=scenario, profile=profile,
-                        seed=seed, horizon=horizon, workers=workers)
+                        seed=seed, horizon=horizon, workers=workers, missiles=missiles)
     _emit(results, results.check_dates(_dates(dates)), fmt, out_path, _print_table)
 
 
@@ -308,8 +309,9 @@ def _print_regions(results, dates: list[str], frame) -> None:
             table.add_row(region, *cells)
         out.print(table)
     reliable = results.reliable_icbm_month()
-    parts = [f"{s}: {m or 'not by ' + results.months[-1]}" for s, m in reliable.items()]
-    out.print("First month P(ICBM reliability ≥ 0.8) > 0.5 — " + "; ".join(parts))
+    if reliable:
+        parts = [f"{s}: {m or 'not by ' + results.months[-1]}" for s, m in reliable.items()]
+        out.print("First month P(ICBM reliability ≥ 0.8) > 0.5 — " + "; ".join(parts))
 
 
 @app.command()

@@ -41,7 +41,7 @@ class Merged:
         for k, scenario in enumerate(plan.scenarios):
             paired = plan.baseline is not None and k != plan.baseline
             tallies[scenario.name] = new_tally(plan.grid.size, deltas=paired,
-                                               regions=len(plan.missiles.regions))
+                                               regions=len(plan.missiles.regions) if plan.reach else 0)
         return cls(tallies)
 
     def add(self, plan: Plan, seed: int, block: int, n: int) -> None:

@@ -63,6 +63,7 @@ class Plan:
     undeclared: np.ndarray  # (F,)
     missiles: MissileForce
     distances: np.ndarray  # (J,) km from the launch site to each region
+    reach: bool = True  # run the missile model (off: fissile material, warheads and deals only)
 
     def parameter_specs(self) -> dict[str, _Spec]:
         """Profile parameters and every scenario's own."""
@@ -95,6 +96,7 @@ def compile_plan(
     horizon: str | int | None = None,
     baseline: str | None = None,
     threshold: int = 200,
+    reach: bool = True,
 ) -> Plan:
     """Check run-level consistency and build the :class:`Plan`.
 
@@ -200,4 +202,5 @@ def compile_plan(
         undeclared=np.array([not f.declared for f in profile.facilities] + [False] * len(ACTIVITIES)),
         missiles=missiles,
         distances=np.array([missiles.distance_km(r) for r in missiles.regions]),
+        reach=reach,
     )

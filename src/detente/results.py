@@ -184,6 +184,8 @@ class Results:
     def reliable_icbm_month(self, level: float = 0.8, chance: float = 0.5) -> dict[str, str | None]:
         """First month in which P(ICBM reliability ≥ ``level``) exceeds ``chance``, per scenario."""
         out = {}
+        if "icbm_reliability" not in self.bins:  # run without the missile model
+            return out
         edges = self.bins["icbm_reliability"].lower_edges()
         for s in self.scenarios:
             counts = self.counts[s]["icbm_reliability"]

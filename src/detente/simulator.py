@@ -263,7 +263,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
     regions = len(plan.missiles.regions)
     evaluated = len(evaluation_months(plan))
     base_reach = np.zeros((regions, evaluated, n), dtype=np.float32) if plan.baseline is not None else None
-    arrays = missile_arrays(plan, draws)
+    arrays = missile_arrays(plan, draws) if plan.reach else None
     order = list(range(len(plan.scenarios)))
     if plan.baseline is not None:
         order.remove(plan.baseline)
@@ -288,8 +288,9 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
                   assembled, ctl)
         out.sums[scenario.name] = scenario_sums
         values = {m: final[i].astype(np.float32) for i, m in enumerate(METRICS)}
-        values.update(run_reach(plan, arrays, draws, ctl, assembled, tally, scenario_sums,
-                                base_reach, mode))
+        if arrays is not None:
+            values.update(run_reach(plan, arrays, draws, ctl, assembled, tally, scenario_sums,
+                                    base_reach, mode))
         begin = plan.grid.index(scenario.start)
         values["months_to_threshold"] = np.where(
             reach == NEVER, np.nan, np.maximum(reach - begin, 0)).astype(np.float32)
