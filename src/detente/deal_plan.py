@@ -213,7 +213,8 @@ def simulate_deal(
     uniforms: np.ndarray, u_cheat: np.ndarray, u_never: np.ndarray,
 ) -> DealPath:
     """Lay a deal out as arrays for ``n`` samples and run its dynamics from the branch month."""
-    from .model.deal import NEVER, run_deal
+    from .model.deal import run_deal
+    from .months import NEVER
 
     size, branch = plan.grid.size, plan.branch
     n_f, months = len(plan.production), size - branch

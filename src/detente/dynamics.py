@@ -15,15 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from .uncertain import Spec, _Spec
 from .validators import Fraction, NonNegative, Positive
 
-MEASURE_KINDS = (
-    "freeze", "disable", "dismantle", "test-moratorium", "flight-test-moratorium", "ctbt",
-    "ctbto-visit", "declaration", "ship-out", "tension-reduction",
-)
-INCENTIVE_KINDS = (
-    "sanctions-relief", "energy-aid", "food-aid", "exercise-suspension", "end-of-war",
-    "liaison-office", "normalisation", "security-assurance", "light-water-reactor", "delisting",
-)
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
-NEVER = np.int64(1) << 60
+from .months import NEVER
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -15,23 +15,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from geographiclib.geodesic import Geodesic
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .bibliography import EVIDENCE, load_bibliography
 from .errors import InputError
 from .loading import read_yaml, validate
-from .months import parse_month
+from .months import Month
 from .uncertain import Beta, Spec, _Spec
 from .validators import Fraction, NonNegative, Positive, within
-
-CLASSES = ("srbm", "mrbm", "irbm", "icbm", "slbm")
-REGIONS = ("rok", "japan", "okinawa", "guam", "alaska", "hawaii", "us_west", "us_east")
-
-
-def _month(value: object) -> object:
-    if isinstance(value, str):
-        return parse_month(value)
-    raise ValueError("write months as 'YYYY-MM'")
 
 
 class _Model(BaseModel):
@@ -44,7 +35,7 @@ class Record(_Model):
     successes: int = Field(ge=0)
     failures: int = Field(ge=0)
     unknown: int = Field(0, ge=0)
-    through: Annotated[int, BeforeValidator(_month)]
+    through: Month
     source: list[str] = Field(min_length=1)
 
 
@@ -54,7 +45,7 @@ class MissileType(_Model):
     missile_class: Literal["srbm", "mrbm", "irbm", "icbm", "slbm"] = Field(alias="class")
     propellant: Literal["liquid", "solid"]
     range_km: Positive
-    first_flight: Annotated[int, BeforeValidator(_month)]
+    first_flight: Month
     record: Record
     note: str | None = None
 

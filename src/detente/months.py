@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
+from pydantic import BeforeValidator
+
+NEVER = np.int64(1) << 60  # a grid month that never comes (no campaign pending, no collapse, …)
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -21,6 +25,15 @@ def parse_month(text: str) -> int:
     if not 1900 <= year <= 2200:
         raise ValueError(f"{text!r} has year {year}; Détente models 1900–2200")
     return year * 12 + month - 1
+
+
+def _month_field(value: object) -> object:
+    if isinstance(value, str):
+        return parse_month(value)
+    raise ValueError("write months as 'YYYY-MM'")
+
+
+Month = Annotated[int, BeforeValidator(_month_field)]  # a "YYYY-MM" field of an input file
 
 
 def format_month(month: int) -> str:

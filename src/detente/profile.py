@@ -22,18 +22,9 @@ from pydantic import (
 from .bibliography import EVIDENCE, load_bibliography
 from .dynamics import Dynamics, Sanction, Values
 from .loading import read_yaml, validate
-from .months import format_month, parse_month
+from .months import Month, format_month
 from .uncertain import Correlation, Spec, _Spec
 from .validators import Fraction, NonNegative, Positive, within
-
-
-def _month(value: object) -> object:
-    if isinstance(value, str):
-        return parse_month(value)
-    raise ValueError("write months as 'YYYY-MM'")
-
-
-Month = Annotated[int, BeforeValidator(_month)]
 
 
 class _Model(BaseModel):

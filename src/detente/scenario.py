@@ -14,22 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from .bibliography import EVIDENCE, load_bibliography
 from .errors import InputError
 from .loading import read_yaml, validate
-from .months import parse_month
+from .months import Month
 from .validators import Fraction, NonNegative
 
-
-def _month(value: object) -> object:
-    if isinstance(value, str):
-        return parse_month(value)
-    raise ValueError("write months as 'YYYY-MM'")
-
-
-Month = Annotated[int, BeforeValidator(_month)]
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
 

@@ -19,9 +19,9 @@ import numpy as np
 
 from .accumulate import CountBins, KgBins, SignedCountBins, SignedKgBins
 from .deal_plan import MAX_TRIGGERS, DealPath, simulate_deal
-from .kernel import NEVER, run_months
+from .kernel import run_months
 from .model.production import reactor_pu_kg_per_year, swu_per_kg
-from .months import format_month
+from .months import NEVER, format_month
 from .plan import Plan
 from .reach import evaluation_months, missile_arrays, missile_tallies, run_reach
 from .uncertain import draw
@@ -42,8 +42,6 @@ DELTA_BINS = {
     "delta:warheads_assembled": SignedCountBins(COUNT_BINS.size),
 }
 DEAL_COUNTS = ("in_force", "cheated", "detected")  # samples per month, under "deal:<name>"
-SAMPLE_METRICS = ("months_halted", "months_to_threshold", "deal_months", "collapsed", "cheated",
-                  "detected")
 HISTORY = "(history)"
 STATE = (  # the kernel's state arrays, in order (see Block.initial_state)
     "core", "months_run", "spent", "due", "pu_separated", "heu_made", "pu_used", "heu_used",

@@ -25,7 +25,8 @@ import math
 import numpy as np
 from numba import njit
 
-NEVER = np.int64(1) << 60
+from ..months import NEVER
+
 LEVELS = {"freeze": 1, "disable": 2, "dismantle": 3}
 # rows of the shared uniform array
 U_DPRK, U_US, U_DISPUTE, U_DETECT, U_WALK, U_TRIGGER = 0, 1, 2, 3, 4, 5
