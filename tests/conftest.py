@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 import detente
-from detente.missiles import load_missiles
+from detente.engine import layout
+from detente.engine.accumulate import new_tally
+from detente.engine.block import central_draws
+from detente.model.fissile import run_months
 from detente.months import parse_month
-from detente.plan import compile_plan
-from detente.simulator import STATE, Block, central_draws, new_tally
 
 
 @pytest.fixture(scope="session")
@@ -19,21 +20,24 @@ def profile():
 
 @pytest.fixture(scope="session")
 def plan(profile):
-    return compile_plan(profile, [detente.load_scenario("no-deal")], load_missiles("dprk"), "2040-12")
+    return detente.check("no-deal", profile=profile, horizon="2040-12")
 
 
 @pytest.fixture(scope="session")
 def central_state(plan):
     """State of the central-parameter trajectory at a month: ``central_state("2008-06")``."""
-    block = Block(plan, central_draws(plan), 1)
+    draws = central_draws(plan)
 
     def at(month: str) -> dict[str, np.ndarray]:
-        state = block.initial_state()
+        stocks = layout.initial_stocks(plan, 1)
         size = plan.grid.size
         stop = plan.grid.index(parse_month(month)) + 1
         sums = {"pu_kg": np.zeros(size), "heu_kg": np.zeros(size)}
-        block.run(state, 0, stop, new_tally(size), sums, np.zeros((4, 1)))
-        return dict(zip(STATE, state, strict=True))
+        tally = new_tally(plan, paired=False, history=True)
+        run_months(0, stop, layout.reactors(plan, draws, 1), layout.enrichment(plan, draws, 1), layout.weapons(draws),
+                   layout.tests(plan, draws, 1), stocks, layout.no_controls(plan, 1),
+                   layout.tallies(plan, tally, sums, np.zeros((4, 1)), 1), layout.pairing(tally, 1))
+        return stocks._asdict()
 
     return at
 

@@ -60,7 +60,7 @@ def test_params_lists_every_parameter_with_basis(monkeypatch, capsys, profile):
     code, out, _ = run_cli(monkeypatch, capsys, "params", "--format", "json")
     assert code == 0
     rows = json.loads(out)
-    from detente.missiles import load_missiles
+    from detente.inputs.missiles import load_missiles
 
     expected = [*profile.parameters(), *load_missiles("dprk").parameters()]
     assert [r["parameter"] for r in rows] == expected
@@ -72,7 +72,7 @@ def test_params_lists_every_parameter_with_basis(monkeypatch, capsys, profile):
 def test_sources_and_validate(monkeypatch, capsys):
     code, out, _ = run_cli(monkeypatch, capsys, "sources", "--format", "json")
     assert code == 0 and any(s["id"] == "hecker2005" for s in json.loads(out))
-    from detente.bibliography import EVIDENCE
+    from detente.inputs.bibliography import EVIDENCE
 
     code, out, _ = run_cli(monkeypatch, capsys, "validate", str(EVIDENCE / "profiles" / "dprk.yaml"))
     assert code == 0 and "ok" in out

@@ -8,7 +8,7 @@ import yaml
 
 import detente
 from detente.errors import InputError
-from detente.profile import load_profile
+from detente.inputs.profile import load_profile
 
 BUNDLED = Path(detente.__file__).parent / "evidence" / "profiles" / "dprk.yaml"
 

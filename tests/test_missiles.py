@@ -5,8 +5,8 @@ import pytest
 import yaml
 
 import detente
-from detente.missiles import load_missiles
-from detente.model.missiles import delivery, delivery_table, run_missiles
+from detente.inputs.missiles import load_missiles
+from detente.model.missiles import Classes, Deliveries, Targets, delivery, delivery_table, run_missiles
 
 J = {"judgement": True, "basis": "test"}
 
@@ -45,14 +45,16 @@ def kernel_case(defended: bool):
     n, months = 1, 1
     half, one = np.full((1, n), 0.5), np.ones((1, n))
     out_e, out_a = np.zeros((1, 1, n), np.float32), np.zeros((1, 1, n), np.float32)
-    run_missiles(  # q_now = q_inf = 0.5 and perfect re-entry: each missile delivers with p = 0.5
-        0, 1, 0, np.zeros((months + 1, n), np.float32), half, half, one, one,
-        np.zeros((1, n)), np.ones((1, n)), np.zeros((1, n)), np.ones((1, n)),
-        np.full((1, n), 4.0), np.ones((1, n)), np.full((1, n), 10_000.0), np.array([5_000.0]),
-        np.array([defended]), np.array([0.5]), np.array([8.0]), 4, -1,
-        np.ones((1, 1, n), np.uint8), np.array([0]), np.full((1, n), 10.0, np.float32),
-        np.zeros((1, 11), np.int32), np.array([0]), out_e, out_a, np.zeros(n),
-    )
+    # q_now = q_inf = 0.5 and perfect re-entry: each missile delivers with p = 0.5
+    classes = Classes(k_now=one, q_now=half, q_inf=half, rv_now=one, growth=one, rate=np.zeros((1, n)),
+                      deploy_k=np.zeros((1, n)), effect=one, launchers0=np.full((1, n), 4.0),
+                      launcher_step=one, reach_km=np.full((1, n), 10_000.0), flight_row=np.array([0]),
+                      icbm=-1, icbm_table=np.zeros((months + 1, n), np.float32))
+    targets = Targets(distance_km=np.array([5_000.0]), defended=np.array([defended]), pk=np.array([0.5]),
+                      interceptors=np.array([8.0]), shots=4)
+    out = Deliveries(reliability=np.zeros((1, 11), np.int32), evaluate=np.array([0]), expected=out_e,
+                     arrive=out_a, final_reliability=np.zeros(n))
+    run_missiles(0, 1, 0, classes, targets, np.ones((1, 1, n), np.uint8), np.full((1, n), 10.0, np.float32), out)
     return float(out_e[0, 0, 0]), float(out_a[0, 0, 0])
 
 
@@ -88,7 +90,7 @@ def scenario(tmp_path, name, measures):
 
 
 def calm(profile):
-    from detente.uncertain import Fixed
+    from detente.inputs.uncertain import Fixed
 
     zero = Fixed(value=0.0, **J)
     return profile.model_copy(update={"dynamics": profile.dynamics.model_copy(
@@ -109,7 +111,7 @@ def test_flight_test_moratorium_keeps_icbm_reliability_flat(tmp_path, profile):
 
 
 def test_test_moratorium_saves_material(tmp_path, profile):
-    from detente.uncertain import Fixed
+    from detente.inputs.uncertain import Fixed
 
     busy = profile.model_copy(update={"future_tests": profile.future_tests.model_copy(
         update={"per_year": Fixed(value=2.0, **J)})})
@@ -124,7 +126,7 @@ def test_test_moratorium_saves_material(tmp_path, profile):
 
 
 def test_bad_missile_input(tmp_path):
-    from detente.bibliography import EVIDENCE
+    from detente.inputs.bibliography import EVIDENCE
 
     data = yaml.safe_load((EVIDENCE / "missiles" / "dprk.yaml").read_text())
     data["types"][0]["range_km"] = {"dist": "uniform", "low": -300, "high": 300, **J}

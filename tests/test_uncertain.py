@@ -5,7 +5,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
-from detente.uncertain import Correlation, Spec, draw
+from detente.inputs.uncertain import Correlation, Spec, draw
 
 N = 200_000
 spec = TypeAdapter(Spec)

@@ -14,7 +14,7 @@ import pytest
 import xarray as xr
 
 import detente
-from detente.scenario import bundled_scenarios
+from detente.inputs.scenario import bundled_scenarios
 from detente.web import create_app
 
 with warnings.catch_warnings():

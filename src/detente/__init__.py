@@ -1,23 +1,35 @@
-"""Détente: what does a deal with North Korea buy? Monte Carlo projections of fissile material
-and warheads from facility histories, under scenarios compared on common random numbers."""
+"""Détente: what does a deal with North Korea buy? Monte Carlo projections of fissile material,
+warheads and missiles from facility histories, under scenarios compared on common random numbers.
 
-__version__ = "0.1.0"
+The public face: :func:`simulate`, :func:`compare`, :func:`check`, :func:`parameters`,
+:func:`load_profile`, :func:`load_scenario`, :class:`RunOptions`, :class:`Results` and the errors.
+"""
 
-from .api import compare, simulate  # noqa: E402
-from .errors import DetenteError, InputError, RunError  # noqa: E402
-from .profile import Profile, load_profile  # noqa: E402
-from .results import Results  # noqa: E402
-from .scenario import Scenario, load_scenario  # noqa: E402
+from ._version import __version__
+from .api import check, compare, parameters, simulate
+from .errors import Cancelled, Conflict, DetenteError, InputError, NotFound, RunError, TooManyRuns
+from .inputs.profile import Profile, load_profile
+from .inputs.scenario import Scenario, load_scenario
+from .options import RunOptions
+from .results.results import Results
 
 __all__ = [
+    "Cancelled",
+    "Conflict",
     "DetenteError",
     "InputError",
+    "NotFound",
     "Profile",
     "Results",
     "RunError",
+    "RunOptions",
     "Scenario",
+    "TooManyRuns",
+    "__version__",
+    "check",
     "compare",
     "load_profile",
     "load_scenario",
+    "parameters",
     "simulate",
 ]

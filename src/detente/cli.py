@@ -17,8 +17,17 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
+from .api import check, parameters, simulate
 from .errors import DetenteError, InputError
+from .inputs.bibliography import load_bibliography
+from .inputs.loading import read_yaml
+from .inputs.profile import load_profile
+from .inputs.scenario import Scenario, load_scenario
+from .months import format_month
+from .results import tables
+from .results.results import Results
 
 app = typer.Typer(
     add_completion=False,
@@ -29,6 +38,7 @@ out = Console()
 err = Console(stderr=True)
 
 HEADLINE = ("pu_kg", "heu_kg", "warheads_possible")
+UNITS = {"pu_kg": "kg", "heu_kg": "kg", "warheads_possible": "warheads"}
 LABELS = {
     "pu_kg": "Pu (kg)",
     "heu_kg": "HEU (kg)",
@@ -44,14 +54,14 @@ class Format(StrEnum):
 
 
 def main() -> None:
-    """Entry point: run the app and map errors to exit codes."""
+    """Entry point: run the app and map errors to exit codes. Messages print verbatim."""
     try:
         app(standalone_mode=False)
     except InputError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        _error("error:", str(exc))
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
-        err.print("aborted")
+        err.print("aborted", markup=False, highlight=False)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -63,23 +73,17 @@ def main() -> None:
         if os.environ.get("DETENTE_DEBUG"):
             raise
         kind = "" if isinstance(exc, DetenteError) else f"{type(exc).__name__}: "
-        err.print(f"[bold red]internal error:[/] {kind}{exc}", highlight=False)
+        _error("internal error:", f"{kind}{exc}")
         sys.exit(1)
+
+
+def _error(label: str, message: str) -> None:
+    """``label`` in bold red, then ``message`` exactly as written (brackets are not markup)."""
+    err.print(Text(label, style="bold red"), Text(message), highlight=False)
 
 
 def _dates(text: str | None) -> list[str] | None:
     return [d.strip() for d in text.split(",") if d.strip()] if text else None
-
-
-def _fmt(value: float, metric: str) -> str:
-    if value != value or value in (float("inf"), float("-inf")):  # NaN, or beyond the horizon
-        return "–"
-    value = value + 0.0  # no "-0"
-    if metric == "share":
-        return f"{value:.2f}"
-    if metric == "months":
-        return f"{value:,.0f}"
-    return f"{value:,.0f}" if metric.startswith("warheads") or value >= 100 else f"{value:,.1f}"
 
 
 def _progress(total: int, quiet: bool):
@@ -97,10 +101,8 @@ def _progress(total: int, quiet: bool):
     return bar, lambda n: bar.advance(task, n)
 
 
-def _simulate(samples: int, quiet: bool, **options):
+def _simulate(samples: int, quiet: bool, **options) -> Results:
     """``detente.simulate`` with a progress bar on a terminal."""
-    from .api import simulate
-
     bar, tick = _progress(samples, quiet)
     if bar:
         bar.start()
@@ -111,7 +113,7 @@ def _simulate(samples: int, quiet: bool, **options):
             bar.stop()
 
 
-def _emit(results, dates: list[str], fmt: Format, out_path: Path | None, table) -> None:
+def _emit(results: Results, dates: list[str], fmt: Format, out_path: Path | None, table) -> None:
     """Write ``--out`` if asked, then print JSON, CSV or the ``table``."""
     if out_path:
         _write(results, out_path, dates)
@@ -123,7 +125,7 @@ def _emit(results, dates: list[str], fmt: Format, out_path: Path | None, table) 
         table(results, dates)
 
 
-def _write(results, path: Path, dates: list[str] | None) -> None:
+def _write(results: Results, path: Path, dates: list[str] | None) -> None:
     suffix = path.suffix.lower()
     if suffix == ".nc":
         results.to_netcdf(path)
@@ -157,8 +159,8 @@ def run(
     _emit(results, results.check_dates(_dates(dates)), fmt, out_path, _print_table)
 
 
-def _print_table(results, dates: list[str]) -> None:
-    frame = results.summary(dates, metrics=HEADLINE)
+def _print_table(results: Results, dates: list[str]) -> None:
+    summary = tables.Summary(results, dates)
     for scenario in results.scenarios:
         table = Table(
             title=f"{scenario}: median (90 % interval)",
@@ -168,21 +170,14 @@ def _print_table(results, dates: list[str]) -> None:
         table.add_column("date")
         for metric in HEADLINE:
             table.add_column(LABELS[metric], justify="right")
-        mine = frame[frame.scenario == scenario]
         for date in dates:
-            cells = []
-            for metric in HEADLINE:
-                row = mine[(mine.metric == metric) & (mine.date == date)].iloc[0]
-                cells.append(f"{_fmt(row.p50, metric)} ({_fmt(row.p5, metric)}–{_fmt(row.p95, metric)})")
-            table.add_row(date, *cells)
+            table.add_row(date, *[tables.interval(summary.get(scenario, m, date), UNITS[m]) for m in HEADLINE])
         out.print(table)
-    ends = [d for d in dates if _evaluated(results, d)][-1:]
-    _print_regions(results, ends, results.summary(ends))
-    from .results import overflowed
-
-    for metric in overflowed(results):
+    ends = [d for d in dates if tables.evaluated(results, d)][-1:]
+    _print_regions(results, ends)
+    for metric in results.overflowed():
         err.print(f"note: some samples of {metric} exceeded the histogram's top bin; "
-                  "upper quantiles there are lower bounds")
+                  "upper quantiles there are lower bounds", markup=False)
 
 
 @app.command()
@@ -207,84 +202,41 @@ def compare(
     loaded = _with_baseline(scenarios, baseline)
     results = _simulate(samples, quiet or fmt != Format.table, scenarios=loaded, profile=profile, seed=seed,
                         horizon=horizon, workers=workers, baseline=loaded[0].name, threshold=threshold)
-    chosen = results.check_dates(_dates(dates) or _compare_dates(results, min(s.start for s in loaded)))
+    chosen = results.check_dates(_dates(dates) or tables.compare_dates(results))
     _emit(results, chosen, fmt, out_path, _print_compare)
 
 
-def _with_baseline(scenarios: list[str], baseline: str) -> list:
+def _with_baseline(scenarios: list[str], baseline: str) -> list[Scenario]:
     """The baseline first, then the other scenarios (loaded)."""
-    from .scenario import load_scenario
-
     return [load_scenario(s) for s in [baseline, *[s for s in scenarios if s != baseline]]]
 
 
-def _compare_dates(results, start: int) -> list[str]:
-    from .months import format_month
-
-    wanted = [format_month(start + 60), format_month(start + 120), results.months[-1]]
-    return [d for d in dict.fromkeys(wanted) if d in results.months]
-
-
-def _cell(row, metric: str, scale: float = 1.0) -> str:
-    lo, mid, hi = (row.p5 * scale, row.p50 * scale, row.p95 * scale)
-    if scale < 0:
-        lo, hi = hi, lo
-    return f"{_fmt(mid, metric)} ({_fmt(lo, metric)}–{_fmt(hi, metric)})"
-
-
-def _print_compare(results, dates: list[str]) -> None:
-    frame = results.summary(dates)
+def _print_compare(results: Results, dates: list[str]) -> None:
+    summary = tables.Summary(results, sorted({*dates, results.months[-1]}))
     base = results.baseline
-    n = results.attrs["threshold"]
-
-    def pick(scenario, metric, date):
-        rows = frame[(frame.scenario == scenario) & (frame.metric == metric) & (frame.date == date)]
-        return rows.iloc[0] if len(rows) else None
-
     for date in dates:
         table = Table(title=f"{date}: median (90 % interval); paired differences vs {base}")
         for column in ("scenario", "warheads possible", "warheads averted", "Pu (kg)", "HEU (kg)",
                        "P(in force)", "P(cheated)", "P(detected)"):
             table.add_column(column, justify="left" if column == "scenario" else "right")
-        for scenario in results.scenarios:
-            averted = pick(scenario, "delta:warheads_possible", date)
-            probs = [pick(scenario, f"p_{e}", date) for e in ("in_force", "cheated", "detected")]
-            table.add_row(
-                scenario,
-                _cell(pick(scenario, "warheads_possible", date), "warheads"),
-                _cell(averted, "warheads", -1.0) if averted is not None else "–",
-                _cell(pick(scenario, "pu_kg", date), "kg"),
-                _cell(pick(scenario, "heu_kg", date), "kg"),
-                *[f"{p['mean']:.0%}" if p is not None else "–" for p in probs],
-            )
+        for row in tables.buys(results, [date], summary):
+            table.add_row(row["scenario"], row["warheads"], row["averted"], row["pu"], row["heu"],
+                          row["in_force"], row["cheated"], row["detected"])
         out.print(table)
-    end = results.months[-1]
-    table = Table(title=f"To the horizon ({end})")
-    for column in ("scenario", f"months until {n} warheads", "delay vs baseline (months)",
+    table = Table(title=f"To the horizon ({results.months[-1]})")
+    for column in ("scenario", f"months until {results.attrs['threshold']} warheads", "delay vs baseline (months)",
                    "months production halted", "deal lasted (months)"):
         table.add_column(column, justify="left" if column == "scenario" else "right")
-    for scenario in results.scenarios:
-        cells = []
-        for metric in (f"months_to_{n}_warheads", f"delta:months_to_{n}_warheads", "months_halted",
-                       "deal_months"):
-            row = pick(scenario, metric, end)
-            cells.append("–" if row is None else _cell(row, "months"))
-        table.add_row(scenario, *cells)
+    for row in tables.to_horizon(results, summary):
+        table.add_row(row["scenario"], row["to_n"], row["delay"], row["halted"], row["lasted"])
     out.print(table)
-    _print_regions(results, [d for d in dates if _evaluated(results, d)], frame)
+    _print_regions(results, [d for d in dates if tables.evaluated(results, d)])
     out.print(f"{results.attrs['samples']:,} samples · seed {results.attrs['seed']} · "
               "differences are paired (same draws); '>' values beyond the horizon show as –")
 
 
-def _evaluated(results, date: str) -> bool:
-    regions = results.attrs.get("regions", "").split(",")
-    counts = results.counts[results.scenarios[0]].get(f"deliverable:{regions[0]}")
-    return counts is not None and counts[results.months.index(date)].sum() > 0
-
-
-def _print_regions(results, dates: list[str], frame) -> None:
+def _print_regions(results: Results, dates: list[str]) -> None:
     """Deliverable warheads by region (expected number, 90 % interval, P(≥ 1 arrives))."""
-    regions = [r for r in results.attrs.get("regions", "").split(",") if r]
     base = results.baseline
     for date in dates:
         table = Table(title=f"{date}: warheads deliverable by region — median (90 %) · P(≥1 arrives)"
@@ -292,21 +244,9 @@ def _print_regions(results, dates: list[str], frame) -> None:
         table.add_column("region")
         for scenario in results.scenarios:
             table.add_column(scenario, justify="right")
-        for region in regions:
-            cells = []
-            for scenario in results.scenarios:
-                mine = frame[(frame.scenario == scenario) & (frame.date == date)]
-                row = mine[mine.metric == f"deliverable:{region}"]
-                p = mine[mine.metric == f"p_arrive:{region}"]
-                d = mine[mine.metric == f"delta:deliverable:{region}"]
-                if not len(row):
-                    cells.append("–")
-                    continue
-                text = f"{_cell(row.iloc[0], 'kg')} · {p.iloc[0]['mean']:.0%}" if len(p) else _cell(row.iloc[0], "kg")
-                if len(d):
-                    text += f"\nΔ {_cell(d.iloc[0], 'kg')}"
-                cells.append(text)
-            table.add_row(region, *cells)
+        for row in tables.regions(results, date):
+            table.add_row(row["region"], *[c["text"] + (f"\nΔ {c['delta']}" if c["delta"] else "")
+                                           for c in row["cells"]])
         out.print(table)
     reliable = results.reliable_icbm_month()
     if reliable:
@@ -332,7 +272,7 @@ def report(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """One self-contained HTML report: charts, what each deal buys, outcomes, drivers, assumptions."""
-    from .report import write_report
+    from .report import write_report  # the report's plotting libraries load only when asked
 
     if output.suffix.lower() not in (".html", ".htm"):
         raise InputError("the report is an .html file", field="--output")
@@ -358,7 +298,7 @@ def serve(
     ] = None,
 ) -> None:
     """Détente in a browser, with a JSON API under /api (DETENTE_TOKEN: require a token)."""
-    from .web import serve as run_server
+    from .web import serve as run_server  # the web app's libraries load only when asked
 
     run_server(host=host, port=port, data_dir=data_dir)
 
@@ -370,16 +310,8 @@ def params(
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """Every uncertain input with its distribution, 90 % range and sources or judgement basis."""
-    from .deal_plan import compile_deal
-    from .missiles import load_missiles
-    from .profile import load_profile
-    from .scenario import load_scenario
-
-    prof = load_profile(profile)
-    specs = {**prof.parameters(), **load_missiles(prof.name).parameters()}
-    for name in scenario or []:
-        specs.update(compile_deal(load_scenario(name), prof, prof.start).parameters)
-    rows = _parameter_rows(specs)
+    specs = parameters([load_scenario(name) for name in scenario or []], profile=profile)
+    rows = tables.parameter_rows(specs)
     if fmt == Format.json:
         print(json.dumps(rows, indent=1))
         return
@@ -396,42 +328,11 @@ def params(
     out.print(table)
 
 
-def _parameter_rows(specs: dict) -> list[dict]:
-    from .months import format_month
-
-    rows = []
-    for name, spec in specs.items():
-        lo, hi = spec.quantile(0.05), spec.quantile(0.95)
-        if spec.unit == "month":
-            span = f"{format_month(round(lo))} – {format_month(round(hi))}"
-        else:
-            span = f"{lo:.4g} – {hi:.4g}"
-        basis = []
-        if spec.source:
-            basis.append("sources: " + ", ".join(spec.source))
-        if spec.judgement:
-            basis.append(f"judgement: {spec.basis}")
-        elif spec.basis:
-            basis.append(spec.basis)
-        rows.append({
-            "parameter": name,
-            "distribution": spec.describe(),
-            "range90": span,
-            "unit": spec.unit or "",
-            "sources": list(spec.source),
-            "judgement": spec.judgement,
-            "basis": "; ".join(basis),
-        })
-    return rows
-
-
 @app.command()
 def sources(
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
 ) -> None:
     """The bundled bibliography."""
-    from .bibliography import load_bibliography
-
     items = load_bibliography().sources
     if fmt != Format.table:
         rows = [s.model_dump() for s in items]
@@ -457,21 +358,13 @@ def validate(
     profile: Annotated[str, typer.Option(help="Profile a scenario is checked against.")] = "dprk",
 ) -> None:
     """Check a profile or scenario file; print what it holds or exactly what is wrong."""
-    from .loading import read_yaml
-    from .profile import load_profile
-    from .scenario import load_scenario
-
     data = read_yaml(file)
     if isinstance(data, dict) and "facilities" in data:
-        profile = load_profile(file)
-        out.print(f"[green]ok[/]: profile {profile.name!r} with {len(profile.facilities)} "
-                  f"facilities and {len(profile.parameters())} parameters")
-    else:
-        from .deal_plan import compile_deal
-        from .months import format_month
-
-        scenario = load_scenario(file)
-        prof = load_profile(profile)
-        compile_deal(scenario, prof, prof.start)  # facility, site and sanction names resolve
-        out.print(f"[green]ok[/]: scenario {scenario.name!r} starting {format_month(scenario.start)} "
-                  f"with {len(scenario.phases)} phases, checked against profile {prof.name!r}")
+        prof = load_profile(file)
+        out.print(f"ok: profile {prof.name!r} with {len(prof.facilities)} facilities and "
+                  f"{len(prof.parameters())} parameters", markup=False, highlight=False)
+        return
+    scenario = load_scenario(file)
+    check(scenario, profile=profile)  # names, dates and horizon exactly as `detente run` checks them
+    out.print(f"ok: scenario {scenario.name!r} starting {format_month(scenario.start)} with "
+              f"{len(scenario.phases)} phases, checked against profile {profile!r}", markup=False, highlight=False)

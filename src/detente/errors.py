@@ -1,8 +1,9 @@
-"""Exceptions raised by Détente.
+"""Every exception Détente raises on purpose, in one tree under ``DetenteError``.
 
-``DetenteError`` is the root. ``InputError`` means the user's input (a profile, a scenario, a
-command-line option) is wrong and says where; ``RunError`` means a simulation could not finish.
-The CLI turns ``InputError`` into exit code 2 and any other error into exit code 1.
+``InputError`` means the user's input (a profile, a scenario, an option, a request) is wrong and
+says where; ``RunError`` that a simulation could not finish; ``Cancelled`` that a run was stopped
+on request; ``NotFound``, ``Conflict`` and ``TooManyRuns`` are what the web app answers with 404,
+409 and 429. The CLI turns ``InputError`` into exit code 2 and any other error into exit code 1.
 """
 
 from __future__ import annotations
@@ -25,3 +26,19 @@ class InputError(DetenteError, ValueError):
 
 class RunError(DetenteError, RuntimeError):
     """A simulation failed for a reason other than bad input."""
+
+
+class Cancelled(DetenteError):
+    """A run was cancelled (raised from its progress callback)."""
+
+
+class NotFound(DetenteError, LookupError):
+    """No such scenario or run."""
+
+
+class Conflict(DetenteError):
+    """The request clashes with what is stored (a name taken, a run already finished)."""
+
+
+class TooManyRuns(DetenteError):
+    """The limit of concurrent runs is reached."""

@@ -21,36 +21,101 @@ every scenario of a run (common random numbers).
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit
 
 from ..months import NEVER
+from ._jit import kernel
 
-LEVELS = {"freeze": 1, "disable": 2, "dismantle": 3}
 # rows of the shared uniform array
 U_DPRK, U_US, U_DISPUTE, U_DETECT, U_WALK, U_TRIGGER = 0, 1, 2, 3, 4, 5
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def run_deal(
-    t0, t1, start, done, given, received, tension, level, undeclared, production, exists,
-    detect, dispute_rate, trig_rate, trig_breach,
-    base_d, base_u, beta, relief, dmult, dmonths, walk, ntm, pcheat, restart, never,
-    uniforms, u_cheat,
-    ctl, in_force, cheated_by, detected_by, collapse, cheated, detected, halted,
-):
-    """Simulate months ``t0`` … ``t1 - 1`` of a deal for every sample.
+class Phases(NamedTuple):
+    """A deal's phases (P, in dependency order) for ``n`` samples; F control rows."""
 
-    Shapes: ``start``/``done``/``given``/``received`` (P, n); ``level`` (P, F) restriction a
-    completed phase imposes (0 none, 1 freeze, 2 disable, 3 dismantle); ``detect`` (P, F, n)
-    monthly detection chance at each facility while the phase's verification is in force;
-    ``dispute_rate`` (P, n); ``exists`` (F, n) whether a facility exists in a sample (only an
-    existing one can be run in secret); ``trig_*`` (K, n); ``restart`` (4, n) months by level;
-    ``uniforms`` (5 + 2K, t1 - t0, n); ``u_cheat`` (F, n). Outputs: ``ctl`` (F, t1 - t0, n)
-    1 = running; per-month counts ``in_force``, ``cheated_by``, ``detected_by``; per sample
-    ``collapse`` month, ``cheated``/``detected`` flags and ``halted`` production months.
+    start: np.ndarray  # (P, n) int64 grid month each phase starts
+    done: np.ndarray  # (P, n) int64 grid month it is complete
+    given: np.ndarray  # (P, n) value of the DPRK's measures (million USD/yr equivalent)
+    received: np.ndarray  # (P, n) value of the incentives it receives
+    tension: np.ndarray  # (P,) tension-reduction weight of a completed phase
+    level: np.ndarray  # (P, F) int64 restriction a completed phase imposes (0 … 4)
+
+
+class Restricted(NamedTuple):
+    """What the control rows are."""
+
+    undeclared: np.ndarray  # (F,) bool an undeclared facility
+    production: np.ndarray  # (F,) bool a facility that makes fissile material
+    exists: np.ndarray  # (F, n) bool the facility exists in a sample
+
+
+class Verification(NamedTuple):
+    detect: np.ndarray  # (P, F, n) monthly detection chance at each row while the phase has started
+    dispute: np.ndarray  # (P, n) monthly chance a verification dispute starts
+
+
+class Triggers(NamedTuple):
+    chance: np.ndarray  # (K, n) monthly chance of the outside event
+    breach: np.ndarray  # (K, n) chance it is ruled a breach
+
+
+class Behaviour(NamedTuple):
+    """The profile's behavioural draws, per sample (n,)."""
+
+    dprk_hazard: np.ndarray  # monthly walk-away hazard of a balanced deal
+    us_hazard: np.ndarray
+    reciprocity: np.ndarray  # β in base · exp(β · one-sided imbalance)
+    tension_relief: np.ndarray  # hazards × (1 − relief) with tension reduction in force
+    dispute_multiplier: np.ndarray
+    dispute_months: np.ndarray
+    walk_on_detection: np.ndarray
+    ntm_detection: np.ndarray  # monthly detection by national technical means
+    cheat_undeclared: np.ndarray  # chance an undeclared restricted facility keeps running
+    restart: np.ndarray  # (5, n) int64 months to restart after collapse, by level
+    never_rebuilt: np.ndarray  # (n,) bool a dismantled facility is never rebuilt
+
+
+class DealDraws(NamedTuple):
+    uniforms: np.ndarray  # (5 + 2K, M, n) float32, rows U_* (common to every scenario)
+    cheat: np.ndarray  # (F, n) uniforms for the cheating decision
+
+
+class DealPath(NamedTuple):
+    """One scenario's deal for one block (written by :func:`run_deal`)."""
+
+    running: np.ndarray  # (F, M, n) uint8 1 while a control row runs
+    in_force: np.ndarray  # (M,) int64 samples with the deal in force
+    cheated_by: np.ndarray  # (M,) int64 samples in which cheating has happened
+    detected_by: np.ndarray  # (M,) int64
+    collapse: np.ndarray  # (n,) int64 grid month of collapse, or NEVER
+    cheated: np.ndarray  # (n,) bool
+    detected: np.ndarray  # (n,) bool
+    halted: np.ndarray  # (n,) int64 months with some production facility stopped
+
+
+@kernel
+def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draws, path):
+    """Simulate grid months ``t0`` … ``t1 - 1`` of a deal for every sample, writing ``path``.
+
+    Restriction levels: 0 none, 1 freeze, 2 disable, 3 dismantle, 4 moratorium (an activity);
+    on collapse a row runs again after ``behaviour.restart[level]`` months (a dismantled one
+    never, where ``never_rebuilt``). An undeclared facility that a completed phase restricts
+    may keep running (cheating); the output arrays start at ``t0``.
     """
+    start, done, given, received = phases.start, phases.done, phases.given, phases.received
+    tension, level = phases.tension, phases.level
+    undeclared, production, exists = restricted.undeclared, restricted.production, restricted.exists
+    detect, dispute_rate = verification.detect, verification.dispute
+    trig_rate, trig_breach = triggers.chance, triggers.breach
+    base_d, base_u, beta = behaviour.dprk_hazard, behaviour.us_hazard, behaviour.reciprocity
+    relief, dmult, dmonths = behaviour.tension_relief, behaviour.dispute_multiplier, behaviour.dispute_months
+    walk, ntm, pcheat = behaviour.walk_on_detection, behaviour.ntm_detection, behaviour.cheat_undeclared
+    restart, never = behaviour.restart, behaviour.never_rebuilt
+    uniforms, u_cheat = draws.uniforms, draws.cheat
+    ctl, in_force, cheated_by, detected_by = path.running, path.in_force, path.cheated_by, path.detected_by
+    collapse, cheated, detected, halted = path.collapse, path.cheated, path.detected, path.halted
     n_p, n = start.shape
     n_f = level.shape[1]
     n_k = trig_rate.shape[0]

@@ -19,12 +19,53 @@ per warhead). Reported per sample: the expected number and P(at least one arrive
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+
+from ._jit import kernel
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+class Classes(NamedTuple):
+    """Per missile class (C, n): the lead type's reliability growth, launchers and range."""
+
+    k_now: np.ndarray  # flights so far
+    q_now: np.ndarray  # per-flight failure chance now
+    q_inf: np.ndarray  # failure chance of a mature design
+    rv_now: np.ndarray  # re-entry chance now
+    growth: np.ndarray  # exponent of the growth curve
+    rate: np.ndarray  # flight tests per month
+    deploy_k: np.ndarray  # flights before the class counts as deployed
+    effect: np.ndarray  # test-to-combat derating × pre-launch survival
+    launchers0: np.ndarray  # launchers at the data date
+    launcher_step: np.ndarray  # monthly launcher growth factor
+    reach_km: np.ndarray  # range, km
+    flight_row: np.ndarray  # (C,) int64 row of the deal's controls allowing the class's flights
+    icbm: int  # row of the ICBM class, or -1
+    icbm_table: np.ndarray  # (M + 1, n) float32 ICBM delivery chance after m months of testing
+
+
+class Targets(NamedTuple):
+    """Target regions (J) and homeland missile defence."""
+
+    distance_km: np.ndarray  # (J,) from the launch site
+    defended: np.ndarray  # (J,) bool within the homeland missile defence
+    pk: np.ndarray  # (n,) per-shot kill chance of an interceptor
+    interceptors: np.ndarray  # (n,)
+    shots: int  # interceptors fired per warhead
+
+
+class Deliveries(NamedTuple):
+    """What the missile kernel writes."""
+
+    reliability: np.ndarray  # (T, B) int32 histogram of ICBM reliability per grid month
+    evaluate: np.ndarray  # (M,) int64 output row of a month whose deliveries are evaluated, or -1
+    expected: np.ndarray  # (J, E, n) float32 expected warheads arriving
+    arrive: np.ndarray  # (J, E, n) float32 P(at least one arrives)
+    final_reliability: np.ndarray  # (n,) ICBM reliability in the last month
+
+
+@kernel
 def delivery(m, k_now, q_now, q_inf, rv_now, growth, rate):
     """Chance one missile delivers its warhead after ``m`` months of flight testing: powered-
     flight reliability ``1 − q`` times re-entry ``rv``, where flights shrink both shortfalls
@@ -49,25 +90,23 @@ def delivery_table(k_now, q_now, q_inf, rv_now, growth, rate, months: int) -> np
     return flight * rv
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def run_missiles(
-    t0, t1, today, icbm_table, q_now, q_inf, rv_now, growth, deploy_k, k_now, rate, effect,
-    launchers0, launcher_step,
-    reach_km, distance_km, defended, pk, interceptors, shots, icbm, flight_ok, flight_row,
-    assembled, cnt_reliability, evaluate, expected_out, arrive_out, final_rel,
-):
-    """Months ``t0`` … ``t1 - 1`` (``assembled``, ``flight_ok`` and the outputs start at ``t0``).
-
-    Per class (C, n): the :func:`delivery` inputs ``q_now``, ``q_inf``, ``rv_now``, ``growth``
-    (the ICBM class, whose reliability is reported monthly, as ``icbm_table`` (months + 1, n)
-    indexed by months of flight testing so far), ``deploy_k`` flights needed to deploy,
-    ``k_now`` flights so far and ``rate`` per month, ``effect`` (derating × survival),
-    ``launchers0`` and ``launcher_step`` (monthly growth), ``reach_km``. Regions (J,): ``distance_km``, ``defended``.
-    ``flight_ok[flight_row[c], i, s]`` is 1 while class ``c`` may fly. Writes, per region, month
-    and sample, the expected warheads arriving and P(at least one arrives); counts ICBM
-    reliability into histogram rows ``cnt_reliability[t]``. Deliveries are evaluated in the
-    months where ``evaluate[i] >= 0`` (the row of the outputs), e.g. yearly and at the horizon.
+@kernel
+def run_missiles(t0, t1, today, classes, targets, running, assembled, out):
+    """Grid months ``t0`` … ``t1 - 1``; ``running`` (the deal's controls) and ``assembled``
+    warheads (M, n) start at ``t0``. ``running[classes.flight_row[c], i, s]`` is 1 while class
+    ``c`` may fly. Counts ICBM reliability into ``out.reliability[t]`` every month; in the months
+    where ``out.evaluate[i] >= 0`` writes, per region and sample, the expected warheads arriving
+    and P(at least one arrives) to that row of ``out.expected`` and ``out.arrive``.
     """
+    k_now, q_now, q_inf, rv_now, growth = classes.k_now, classes.q_now, classes.q_inf, classes.rv_now, classes.growth
+    rate, deploy_k, effect = classes.rate, classes.deploy_k, classes.effect
+    launchers0, launcher_step, reach_km = classes.launchers0, classes.launcher_step, classes.reach_km
+    flight_row, icbm, icbm_table = classes.flight_row, classes.icbm, classes.icbm_table
+    distance_km, defended, pk = targets.distance_km, targets.defended, targets.pk
+    interceptors, shots = targets.interceptors, targets.shots
+    flight_ok = running
+    cnt_reliability, evaluate, final_rel = out.reliability, out.evaluate, out.final_reliability
+    expected_out, arrive_out = out.expected, out.arrive
     n_c, n = k_now.shape
     n_j = distance_km.shape[0]
     nrel = cnt_reliability.shape[1]

@@ -7,10 +7,15 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..api import parameters
+from ..errors import Conflict, NotFound
+from ..inputs.bibliography import load_bibliography
+from ..months import format_month
+from ..results import tables
 from .describe import describe
 from .jobs import Jobs
-from .service import NotFound, Service
-from .store import FINISHED, Conflict
+from .service import Service
+from .store import FINISHED
 
 Name = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$", min_length=1, max_length=64,
                             examples=["mount-2019"])]
@@ -266,7 +271,6 @@ def api_router(service: Service, jobs: Jobs) -> APIRouter:
     @router.get("/sources", tags=["evidence"])
     def sources():
         """The bundled bibliography."""
-        from ..bibliography import load_bibliography
 
         return [s.model_dump() for s in load_bibliography().sources]
 
@@ -274,21 +278,15 @@ def api_router(service: Service, jobs: Jobs) -> APIRouter:
 
 
 def parameter_rows(service: Service, scenarios: list[str]) -> list[dict]:
-    from ..cli import _parameter_rows
-    from ..deal_plan import compile_deal
-
-    prof = service.profile
-    specs = {**prof.parameters(), **service.missiles.parameters()}
+    """The parameter table of the profile and the named scenarios (bundled or saved)."""
     for name in scenarios:
         if not isinstance(name, str) or not service.exists(name):
             raise NotFound(f"no scenario named {name!r}")
-        specs.update(compile_deal(service.load(name), prof, prof.start).parameters)
-    return json.loads(json.dumps(_parameter_rows(specs)))
+    specs = parameters([service.load(name) for name in scenarios], profile=service.profile)
+    return json.loads(json.dumps(tables.parameter_rows(specs)))
 
 
 def _validation(scenario) -> dict:
-    from ..months import format_month
-
     return {"valid": True, "name": scenario.name, "title": scenario.title, "start": format_month(scenario.start),
             "phases": len(scenario.phases)}
 

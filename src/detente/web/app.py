@@ -17,13 +17,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
-from ..errors import InputError
+from .._version import __version__
+from ..errors import Conflict, InputError, NotFound, TooManyRuns
 from .api import api_router
 from .jobs import Jobs
 from .pages import page_router, templates
-from .service import Limits, NotFound, Service
-from .store import Conflict, Store, TooManyRuns
+from .service import Limits, Service
+from .store import Store
 
 log = logging.getLogger("detente.web")
 

@@ -6,8 +6,9 @@ import re
 
 import yaml
 
+from ..inputs.bibliography import load_bibliography
+from ..inputs.scenario import FacilityMeasure, FlightTestMoratorium, Moratorium, Scenario, ShipOut
 from ..months import format_month
-from ..scenario import FacilityMeasure, FlightTestMoratorium, Moratorium, Scenario, ShipOut
 
 MORATORIA = {
     "test-moratorium": "No nuclear tests",
@@ -31,7 +32,6 @@ INCENTIVES = {
 VERBS = {"freeze": "Freeze", "disable": "Disable", "dismantle": "Dismantle"}
 KINDS = {"baseline": "baseline", "agreement": "agreement", "analogue": "past deal (calibration analogue)",
          "proposal": "published proposal"}
-MISSILE_CLASSES = ("srbm", "mrbm", "irbm", "icbm", "slbm", "slv")
 
 
 def spread(spec, *, percent: bool = False, unit: str = "") -> str:
@@ -51,8 +51,6 @@ def spread(spec, *, percent: bool = False, unit: str = "") -> str:
 
 def describe(scenario: Scenario, profile) -> dict:
     """Everything the scenario page shows, as sentences."""
-    from ..bibliography import load_bibliography
-
     facilities = {f.id: f.name for f in profile.facilities}
     sanctions = {s.id: s.measure for s in profile.sanctions}
     phase_names = {p.id: p.name for p in scenario.phases}

@@ -12,8 +12,9 @@ import traceback
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 
-from ..errors import DetenteError, InputError
-from ..months import format_month
+from ..api import simulate
+from ..errors import Cancelled, DetenteError, InputError
+from ..results import tables
 from .service import Service
 from .store import Store
 
@@ -21,9 +22,6 @@ log = logging.getLogger("detente.web")
 
 _REPORT_LOCK = threading.Lock()  # plotting libraries are not thread-safe
 
-
-class Cancelled(Exception):
-    """Raised from the progress callback to abort a run."""
 
 
 class Jobs:
@@ -132,8 +130,6 @@ class Jobs:
             _clean(folder)  # lost the run meanwhile (cancelled, or marked failed by a restart)
 
     def _simulate(self, run: dict, progress):
-        from ..api import simulate
-
         scenarios = self.service.run_scenarios(run)
         return simulate(scenarios, profile=self.service.profile, samples=run["samples"], seed=run["seed"],
                         horizon=run["horizon"], workers=1, baseline=run["baseline"],
@@ -141,7 +137,7 @@ class Jobs:
 
     def _write(self, run: dict, results, folder: Path) -> str | None:
         """Write summary.json, results.csv, results.nc and (if the report module is there) report.html."""
-        dates = report_dates(results)
+        dates = tables.report_dates(results)
         frame = results.summary(dates)  # what Results.records and Results.to_csv write, computed once
         records = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
                    for row in frame.to_dict(orient="records")]
@@ -151,7 +147,7 @@ class Jobs:
             "baseline": results.baseline,
             "attrs": results.attrs,
             "dates": dates,
-            "compare_dates": compare_dates(results),
+            "compare_dates": tables.compare_dates(results),
             "records": records,
         }
         _atomic(folder / "summary.json", lambda p: p.write_text(json.dumps(summary, allow_nan=False)))
@@ -172,21 +168,6 @@ class Jobs:
             return f"the HTML report could not be rendered: {type(exc).__name__}: {exc}"
         _atomic(folder / "report.html", lambda p: p.write_text(html, encoding="utf-8"))
         return None
-
-
-def compare_dates(results) -> list[str]:
-    """5 and 10 years after the earliest scenario start, and the horizon (as ``detente compare``)."""
-    from ..months import parse_month
-
-    starts = [parse_month(part.split("=")[1]) for part in results.attrs["scenario_starts"].split(",")]
-    start = min(starts)
-    wanted = [format_month(start + 60), format_month(start + 120), results.months[-1]]
-    return [d for d in dict.fromkeys(wanted) if d in results.months]
-
-
-def report_dates(results) -> list[str]:
-    """Every January, the comparison dates and the horizon, in order."""
-    return sorted(set(results.default_dates()) | set(compare_dates(results)))
 
 
 def _title(run: dict) -> str:

@@ -5,8 +5,6 @@ polls ``/api/runs/{id}`` for live progress (without it, the page refreshes itsel
 
 from __future__ import annotations
 
-import json
-import math
 import secrets
 from pathlib import Path
 from urllib.parse import urlencode
@@ -16,12 +14,16 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import InputError
+from ..errors import Conflict, InputError, NotFound, TooManyRuns
+from ..inputs.bibliography import load_bibliography
+from ..inputs.vocabulary import MISSILE_CLASSES
+from ..results import tables
+from ..results.results import Results
 from .api import parameter_rows, run_info
-from .describe import FORM_DEFAULTS, INCENTIVES, MISSILE_CLASSES, describe, field_line, form_to_yaml, form_values
+from .describe import FORM_DEFAULTS, INCENTIVES, describe, field_line, form_to_yaml, form_values
 from .jobs import Jobs
-from .service import NotFound, Service
-from .store import FINISHED, Conflict, TooManyRuns
+from .service import Service
+from .store import FINISHED
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -34,73 +36,26 @@ RUN_DEFAULTS = {"samples": 10_000, "seed": 0, "horizon": "", "baseline": "no-dea
 
 
 def templates() -> Jinja2Templates:
-    env = Jinja2Templates(directory=str(TEMPLATES))
-    env.env.filters["num"] = fmt_number
-    env.env.filters["pct"] = fmt_share
-    return env
+    return Jinja2Templates(directory=str(TEMPLATES))
 
 
-def fmt_number(value, kind: str = "kg") -> str:
-    """As the CLI: counts and months whole, kilograms to one decimal below 100; '–' if undefined."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    value = float(value) + 0.0
-    if kind in ("warheads", "months"):
-        return f"{value:,.0f}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+def comparison(results: Results) -> dict:
+    """The 'what each deal buys' tables of a finished run (as ``detente compare`` prints them)."""
+    dates = tables.compare_dates(results)
+    summary = tables.Summary(results, sorted({*dates, results.months[-1]}))
+    return {"tables": [{"date": d, "rows": tables.buys(results, [d], summary)} for d in dates],
+            "horizon": tables.to_horizon(results, summary), "threshold": results.attrs["threshold"],
+            "end": results.months[-1], "baseline": results.baseline}
 
 
-def fmt_share(value) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "–"
-    return f"{100 * value:.0f} %"
-
-
-def cell(rec: dict | None, kind: str = "kg", negate: bool = False) -> str:
-    """'median (5th–95th percentile)' of a record (negated: averted = −difference)."""
-    if rec is None:
-        return "–"
-    lo, mid, hi = rec["p5"], rec["p50"], rec["p95"]
-    if negate:
-        lo, mid, hi = (None if hi is None else -hi), (None if mid is None else -mid), (None if lo is None else -lo)
-    if kind == "months":  # undefined months lie beyond the horizon
-        if mid is None:
-            return "beyond the horizon" if lo is None else f"beyond the horizon ({fmt_number(lo, kind)}–…)"
-        return f"{fmt_number(mid, kind)} ({fmt_number(lo, kind)}–{'…' if hi is None else fmt_number(hi, kind)})"
-    return f"{fmt_number(mid, kind)} ({fmt_number(lo, kind)}–{fmt_number(hi, kind)})"
-
-
-def comparison(summary: dict) -> dict:
-    """The 'what each deal buys' tables of a finished run, from its JSON summary."""
-    index = {(r["scenario"], r["metric"], r["date"]): r for r in summary["records"]}
-    scenarios = summary["scenarios"]
-    n = summary["attrs"].get("threshold", 200)
-    end = summary["attrs"]["horizon"]
-    tables = []
-    for date in summary["compare_dates"]:
-        rows = []
-        for s in scenarios:
-            def pick(metric, s=s, date=date):
-                return index.get((s, metric, date))
-            share = {e: pick(f"p_{e}") for e in ("in_force", "cheated", "detected")}
-            rows.append({
-                "scenario": s,
-                "warheads": cell(pick("warheads_possible"), "warheads"),
-                "averted": cell(pick("delta:warheads_possible"), "warheads", negate=True)
-                if pick("delta:warheads_possible") else "–",
-                "pu": cell(pick("pu_kg")), "heu": cell(pick("heu_kg")),
-                **{e: fmt_share(r["mean"]) if r else "–" for e, r in share.items()},
-            })
-        tables.append({"date": date, "rows": rows})
-    horizon = []
-    for s in scenarios:
-        horizon.append({
-            "scenario": s,
-            **{key: cell(index.get((s, metric, end)), "months") if index.get((s, metric, end)) else "–"
-               for key, metric in (("to_n", f"months_to_{n}_warheads"), ("delay", f"delta:months_to_{n}_warheads"),
-                                   ("halted", "months_halted"), ("lasted", "deal_months"))},
-        })
-    return {"tables": tables, "horizon": horizon, "threshold": n, "end": end, "baseline": summary["baseline"]}
+def headline(results: Results) -> list[dict]:
+    """Warheads possible, Pu and HEU at the comparison dates, for a run without its report."""
+    dates = tables.compare_dates(results)
+    summary = tables.Summary(results, dates)
+    return [{"scenario": s, "date": d,
+             "cells": [tables.interval(summary.get(s, m, d), unit) for m, unit in
+                       (("warheads_possible", "warheads"), ("pu_kg", "kg"), ("heu_kg", "kg"))]}
+            for s in results.scenarios for d in dates]
 
 
 def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter:
@@ -117,11 +72,12 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
     def missing(request: Request, what: str) -> HTMLResponse:
         return render(request, "error.html", 404, title="Not found", message=what)
 
-    def summary_of(run: dict) -> dict | None:
-        path = store.run_dir(run["id"]) / "summary.json"
+    def results_of(run: dict) -> Results | None:
+        """A finished run's Results, read back from its NetCDF file."""
+        path = store.run_dir(run["id"]) / "results.nc"
         if run["status"] != "done" or not path.is_file():
             return None
-        return json.loads(path.read_text(encoding="utf-8"))
+        return Results.from_netcdf(path)
 
     # -- library and scenarios -----------------------------------------------------------
     @router.get("/", response_class=HTMLResponse)
@@ -274,15 +230,9 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
         run = store.run(run_id)
         if run is None:
             return missing(request, f"There is no run {run_id}.")
-        summary = summary_of(run)
-        has_report = summary is not None and (store.run_dir(run_id) / "report.html").is_file()
-        headline = None
-        if summary is not None and not has_report:
-            index = {(r["scenario"], r["metric"], r["date"]): r for r in summary["records"]}
-            headline = [{"scenario": s, "date": d,
-                         "cells": [cell(index.get((s, m, d)), k) for m, k in
-                                   (("warheads_possible", "warheads"), ("pu_kg", "kg"), ("heu_kg", "kg"))]}
-                        for s in summary["scenarios"] for d in summary["compare_dates"]]
+        results = results_of(run)
+        has_report = results is not None and (store.run_dir(run_id) / "report.html").is_file()
+        rows = headline(results) if results is not None and not has_report else None
         compare_link = None
         if run["status"] == "done":
             if run["baseline"]:
@@ -292,7 +242,7 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
                                    "seed": run["seed"], "horizon": run["horizon"] or ""}, doseq=True)
                 compare_link = ("/compare?" + query, "Compare with no-deal")
         return render(request, "run.html", title=f"Run {run_id}", run=run_info(run), finished=FINISHED,
-                      has_report=has_report, headline=headline, compare_link=compare_link)
+                      has_report=has_report, headline=rows, compare_link=compare_link)
 
     @router.post("/runs/{run_id}/cancel")
     def cancel(request: Request, run_id: str):
@@ -320,10 +270,10 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
             found = store.run(run)
             if found is None:
                 return missing(request, f"There is no run {run}.")
-            summary = summary_of(found)
-            has_report = summary is not None and (store.run_dir(run) / "report.html").is_file()
+            results = results_of(found)
+            has_report = results is not None and (store.run_dir(run) / "report.html").is_file()
             return render(request, "compare_run.html", title="Compare", run=run_info(found),
-                          table=comparison(summary) if summary and summary["baseline"] else None,
+                          table=comparison(results) if results is not None and results.baseline else None,
                           has_report=has_report)
         params = request.query_params
         values = {**RUN_DEFAULTS, "scenarios": params.getlist("scenarios") or ["mount-2019"]}
@@ -347,7 +297,6 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
 
     @router.get("/sources", response_class=HTMLResponse)
     def sources_page(request: Request):
-        from ..bibliography import load_bibliography
 
         return render(request, "sources.html", title="Sources", sources=load_bibliography().sources)
 

@@ -11,10 +11,13 @@ from pathlib import Path
 
 import yaml
 
-from ..errors import InputError
+from ..api import check
+from ..errors import Conflict, InputError, NotFound
+from ..inputs.missiles import load_missiles
+from ..inputs.profile import load_profile
+from ..inputs.scenario import Scenario, bundled_scenarios, load_scenario
 from ..months import format_month, parse_month
-from ..scenario import Scenario, bundled_scenarios, load_scenario
-from .store import NAME, Conflict, Store
+from .store import NAME, Store
 
 MAX_SCENARIO_MONTHS = 6 * 720  # e.g. six scenarios to 2045, or three to 2105
 
@@ -27,9 +30,6 @@ class Limits:
     max_body: int = 200_000
     max_runs: int = 2
 
-
-class NotFound(Exception):
-    """No such scenario or run."""
 
 
 class Service:
@@ -44,13 +44,11 @@ class Service:
     # -- the evidence, loaded once --------------------------------------------------------
     @cached_property
     def profile(self):
-        from ..profile import load_profile
 
         return load_profile("dprk")
 
     @cached_property
     def missiles(self):
-        from ..missiles import load_missiles
 
         return load_missiles(self.profile.name)
 
@@ -79,7 +77,7 @@ class Service:
     def text(self, name: str) -> tuple[str, bool]:
         """(YAML text, bundled?) of a scenario."""
         if name in self.bundled:
-            from ..bibliography import EVIDENCE
+            from ..inputs.bibliography import EVIDENCE
 
             return Path(str(EVIDENCE / "scenarios" / f"{name}.yaml")).read_text(encoding="utf-8"), True
         row = self.store.scenario(name)
@@ -142,7 +140,6 @@ class Service:
     # -- runs ----------------------------------------------------------------------------
     def plan(self, scenarios: list[Scenario], horizon: str | None, baseline: str | None, threshold: int):
         """Check a run's inputs as the engine will (raises InputError)."""
-        from ..plan import compile_plan
 
         if horizon is not None:
             try:
@@ -152,7 +149,8 @@ class Service:
             latest = max(s.start for s in scenarios)
             if end < latest:
                 raise InputError(f"{horizon} is before the scenario start {format_month(latest)}", field="horizon")
-        return compile_plan(self.profile, scenarios, self.missiles, horizon, baseline, threshold)
+        return check(scenarios, profile=self.profile, missiles=self.missiles, baseline=baseline, horizon=horizon,
+                     threshold=threshold)
 
     def create_run(self, *, scenarios: list[str], baseline: str | None, samples: int, seed: int,
                    horizon: str | None, threshold: int = 200) -> dict:

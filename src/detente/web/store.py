@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from ..errors import Conflict, TooManyRuns
+
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed", "cancelled")
 RUN_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -64,9 +66,6 @@ CREATE INDEX IF NOT EXISTS runs_by_status ON runs (status);
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
-
-class Conflict(Exception):
-    """The request clashes with what is stored (a name taken, a run already finished)."""
 
 
 class Store:
@@ -242,9 +241,6 @@ class Store:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
 
-
-class TooManyRuns(Exception):
-    """The limit of concurrent runs is reached."""
 
 
 def _run_row(row: sqlite3.Row) -> dict:

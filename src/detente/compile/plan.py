@@ -3,19 +3,21 @@ specs in a fixed order, and per-facility schedules as integer arrays on the grid
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 import numpy as np
 
-from .deal_plan import ACTIVITIES, DealPlan, compile_deal, production_mask
-from .errors import InputError
-from .missiles import MissileForce
-from .months import MonthGrid, format_month, parse_month
-from .profile import Enrichment, Profile, Reactor, Reprocessing
-from .scenario import Scenario
-from .uncertain import _Spec
+from ..errors import InputError
+from ..inputs.missiles import MissileForce
+from ..inputs.profile import Enrichment, Profile, Reactor, Reprocessing
+from ..inputs.scenario import Scenario
+from ..inputs.uncertain import _Spec
+from ..inputs.vocabulary import ACTIVITIES
+from ..months import MonthGrid, format_month, parse_month
+from .deal import DealPlan, compile_deal, production_mask
 
-MAX_SAMPLES = 100_000_000
 MAX_HORIZON_MONTHS = 1500  # 125 years of months
 
 
@@ -63,7 +65,31 @@ class Plan:
     undeclared: np.ndarray  # (F,)
     missiles: MissileForce
     distances: np.ndarray  # (J,) km from the launch site to each region
-    reach: bool = True  # run the missile model (off: fissile material, warheads and deals only)
+    with_missiles: bool = True  # run the missile model (off: fissile material, warheads and deals only)
+
+    @property
+    def control_rows(self) -> tuple[str, ...]:
+        """What each row of a deal's controls stops: the facilities, then the activities."""
+        return (*(f.id for f in self.profile.facilities), *ACTIVITIES)
+
+    def control_row(self, name: str) -> int:
+        return self.control_rows.index(name)
+
+    def input_hash(self) -> str:
+        """SHA-256 of every input the numbers depend on: the profile, the scenarios and the missile
+        evidence as validated, the month grid, the baseline, the threshold and whether the
+        missile model runs (the seed and sample count are recorded beside it)."""
+        payload = {
+            "profile": self.profile.model_dump(mode="json"),
+            "scenarios": [s.model_dump(mode="json") for s in self.scenarios],
+            "missiles": self.missiles.model_dump(mode="json"),
+            "grid": [self.grid.start, self.grid.end],
+            "baseline": self.baseline,
+            "threshold": self.threshold,
+            "with_missiles": self.with_missiles,
+        }
+        text = json.dumps(payload, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
 
     def parameter_specs(self) -> dict[str, _Spec]:
         """Profile parameters and every scenario's own."""
@@ -96,7 +122,7 @@ def compile_plan(
     horizon: str | int | None = None,
     baseline: str | None = None,
     threshold: int = 200,
-    reach: bool = True,
+    with_missiles: bool = True,
 ) -> Plan:
     """Check run-level consistency and build the :class:`Plan`.
 
@@ -178,8 +204,6 @@ def compile_plan(
     else:
         raise InputError(f"baseline {baseline!r} is not among the scenarios ({', '.join(names)})",
                          field="baseline")
-    if not 1 <= threshold <= 2000:
-        raise InputError("must be between 1 and 2,000 warheads", field="threshold")
     kinds_of = [type(f) for f in profile.facilities]
     rcl = [i for i, k in enumerate(kinds_of) if k is Reprocessing]
     return Plan(
@@ -202,5 +226,5 @@ def compile_plan(
         undeclared=np.array([not f.declared for f in profile.facilities] + [False] * len(ACTIVITIES)),
         missiles=missiles,
         distances=np.array([missiles.distance_km(r) for r in missiles.regions]),
-        reach=reach,
+        with_missiles=with_missiles,
     )

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import InputError
+from ..errors import InputError
 
 Model = TypeVar("Model", bound=BaseModel)
 

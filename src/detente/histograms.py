@@ -156,3 +156,24 @@ def mean_from_counts(counts: np.ndarray, bins: Bins) -> np.ndarray:
     total = counts.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (counts * bins.centres()).sum(axis=-1) / total
+
+
+def log_bin(x: np.ndarray, bins: KgBins) -> np.ndarray:
+    """Log-bin indices of non-negative values (vectorised; matches :class:`KgBins`' edges)."""
+    with np.errstate(divide="ignore"):
+        i = 1 + np.floor(np.log(np.maximum(x, 0.0) / bins.floor) / bins.log_ratio)
+    return np.clip(np.where(x < bins.floor, 0, i), 0, bins.size - 1).astype(np.int64)
+
+
+def signed_log_bin(d: np.ndarray, bins: KgBins) -> np.ndarray:
+    """Bin indices of signed values in :class:`SignedKgBins` around ``bins`` (vectorised)."""
+    half = bins.size - 1
+    return np.where(d >= 0, half + log_bin(np.abs(d), bins), half - log_bin(np.abs(d), bins))
+
+
+def count_rows(index: np.ndarray, size: int) -> np.ndarray:
+    """(J, months, n) bin indices → (J, months, size) int32 counts."""
+    rows = index.shape[0] * index.shape[1]
+    flat = index.reshape(rows, -1) + (np.arange(rows, dtype=np.int64) * size)[:, None]
+    counts = np.bincount(flat.ravel(), minlength=rows * size)
+    return counts.reshape(index.shape[0], index.shape[1], size).astype(np.int32)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
-from .model.deal import LEVELS
-from .profile import Enrichment, Profile, Reactor
-from .scenario import FacilityMeasure, FlightTestMoratorium, Scenario, ShipOut
-from .uncertain import _Spec
+from ..errors import InputError
+from ..inputs.profile import Enrichment, Profile, Reactor
+from ..inputs.scenario import FacilityMeasure, FlightTestMoratorium, Scenario, ShipOut
+from ..inputs.uncertain import _Spec
+from ..inputs.vocabulary import ACTIVITIES, LEVELS, TEST_BANS
 
 
 @dataclass(frozen=True)
@@ -38,9 +38,7 @@ class DealPlan:
         return len(self.phase_ids)
 
 
-MORATORIUM = 4  # restriction level of an activity row: lapses as soon as a deal collapses
-ACTIVITIES = ("nuclear-tests", "flights:srbm", "flights:mrbm", "flights:irbm", "flights:icbm",
-              "flights:slbm")  # rows after the facilities in every control array
+MORATORIUM = LEVELS["moratorium"]
 
 
 def _where(scenario: Scenario, phase: int, rest: str) -> str:
@@ -103,7 +101,7 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
                 gives.append((value(measure.kind, values.measures, phase.id, where), float(len(hit))))
             else:
                 gives.append((value(measure.kind, values.measures, phase.id, where), 1.0))
-                if measure.kind in ("test-moratorium", "ctbt"):
+                if measure.kind in TEST_BANS:
                     level[i, len(facilities)] = MORATORIUM
                 if isinstance(measure, FlightTestMoratorium):
                     for c in measure.classes:
@@ -166,109 +164,3 @@ def production_mask(profile: Profile) -> np.ndarray:
     """Control rows that make fissile material (reactors and enrichment plants)."""
     return np.array([isinstance(f, Reactor | Enrichment) for f in profile.facilities]
                     + [False] * len(ACTIVITIES))
-
-
-MAX_TRIGGERS = 3  # fixed, so the shared uniform array does not depend on the scenarios run
-
-
-@dataclass
-class DealPath:
-    """One scenario's deal, simulated for one block."""
-
-    ctl: np.ndarray  # (F, months from branch, n) uint8: 1 while a facility runs
-    in_force: np.ndarray  # (months from branch,) samples with the deal in force
-    cheated_by: np.ndarray
-    detected_by: np.ndarray
-    collapse: np.ndarray  # (n,) grid month of collapse or NEVER
-    first_start: np.ndarray  # (n,) grid month the first phase starts
-    cheated: np.ndarray
-    detected: np.ndarray
-    halted: np.ndarray  # (n,) months with some production facility stopped
-    ship_month: np.ndarray  # (n,) grid month material leaves, or NEVER
-    ship_pu: np.ndarray
-    ship_heu: np.ndarray
-
-
-def phase_times(deal: DealPlan, sd: dict[str, np.ndarray], n: int, begin: int) -> tuple[np.ndarray, np.ndarray]:
-    """Grid months each phase starts and completes, per sample (phases in dependency order)."""
-    start = np.zeros((deal.phases, n), dtype=np.int64)
-    done = np.zeros_like(start)
-    for i, pid in enumerate(deal.phase_ids):
-        stem = f"{deal.scenario.name}.{pid}"
-        if deal.after[i] >= 0:
-            q = deal.after[i]
-            lags = [sd[lag] for _, _, _, lag in deal.covers[q]]
-            verified = np.rint(np.max(lags, axis=0)).astype(np.int64) if lags else 0
-            start[i] = done[q] + verified
-        elif deal.date[i] >= 0:
-            start[i] = deal.date[i]
-        else:
-            start[i] = begin
-        done[i] = start[i] + np.rint(sd[f"{stem}.duration_months"]).astype(np.int64)
-    return start, done
-
-
-def simulate_deal(
-    plan, deal: DealPlan, draws: dict[str, np.ndarray], sd: dict[str, np.ndarray], n: int,
-    uniforms: np.ndarray, u_cheat: np.ndarray, u_never: np.ndarray,
-) -> DealPath:
-    """Lay a deal out as arrays for ``n`` samples and run its dynamics from the branch month."""
-    from .model.deal import run_deal
-    from .months import NEVER
-
-    size, branch = plan.grid.size, plan.branch
-    n_f, months = len(plan.production), size - branch
-    begin = plan.grid.index(deal.scenario.start)
-    start, done = phase_times(deal, sd, n, begin)
-    both = {**draws, **sd}
-    given = np.array([sum((both[k] * c for k, c in items), np.zeros(n)) for items in deal.given])
-    received = np.array([sum((both[k] * c for k, c in items), np.zeros(n)) for items in deal.received])
-    detect = np.zeros((deal.phases, n_f, n))
-    dispute = np.zeros((deal.phases, n))
-    for p, regimes in enumerate(deal.covers):
-        for mask, det, disp, _ in regimes:
-            detect[p, mask] = np.maximum(detect[p, mask], sd[det])
-            dispute[p] += sd[disp]
-    trig_rate = np.zeros((MAX_TRIGGERS, n))
-    trig_breach = np.zeros((MAX_TRIGGERS, n))
-    for k, (rate, breach) in enumerate(deal.triggers):
-        trig_rate[k] = 1.0 - np.exp(-sd[rate] / 12.0)
-        trig_breach[k] = sd[breach]
-    restart = np.vstack([np.zeros(n), draws["deal.restart.freeze"], draws["deal.restart.disable"],
-                         draws["deal.restart.dismantle"], np.zeros(n)]).round().astype(np.int64)
-    path = DealPath(
-        ctl=np.ones((n_f, months, n), dtype=np.uint8),
-        in_force=np.zeros(months, dtype=np.int64),
-        cheated_by=np.zeros(months, dtype=np.int64),
-        detected_by=np.zeros(months, dtype=np.int64),
-        collapse=np.full(n, NEVER, dtype=np.int64),
-        first_start=start.min(axis=0) if deal.phases else np.full(n, NEVER, dtype=np.int64),
-        cheated=np.zeros(n, dtype=np.bool_),
-        detected=np.zeros(n, dtype=np.bool_),
-        halted=np.zeros(n, dtype=np.int64),
-        ship_month=np.full(n, NEVER, dtype=np.int64),
-        ship_pu=np.zeros(n),
-        ship_heu=np.zeros(n),
-    )
-    exists = np.array([
-        draws[f"{f.id}.exists"] > 0.5 if f"{f.id}.exists" in draws else np.ones(n, dtype=bool)
-        for f in plan.profile.facilities
-    ] + [np.ones(n, dtype=bool)] * len(ACTIVITIES))
-    run_deal(
-        branch, size, start, done, given, received, deal.tension, deal.level, plan.undeclared,
-        plan.production, exists, detect, dispute, trig_rate, trig_breach,
-        draws["deal.dprk_base_hazard"], draws["deal.us_base_hazard"],
-        draws["deal.reciprocity_sensitivity"], draws["deal.tension_relief"],
-        draws["deal.dispute_multiplier"], draws["deal.dispute_months"],
-        draws["deal.walk_on_detection"], draws["deal.ntm_detection_per_month"],
-        draws["deal.cheat_undeclared"], restart, u_never < draws["deal.restart.dismantle_never"],
-        uniforms, u_cheat,
-        path.ctl, path.in_force, path.cheated_by, path.detected_by, path.collapse,
-        path.cheated, path.detected, path.halted,
-    )
-    if deal.ship is not None:
-        phase, pu, heu = deal.ship
-        ok = path.collapse > done[phase]
-        path.ship_month = np.where(ok, done[phase], NEVER)
-        path.ship_pu, path.ship_heu = sd[pu], sd[heu]
-    return path

@@ -19,10 +19,10 @@ from pydantic import (
     model_validator,
 )
 
+from ..months import Month, format_month
+from .behaviour import Dynamics, Sanction, Values
 from .bibliography import EVIDENCE, load_bibliography
-from .dynamics import Dynamics, Sanction, Values
 from .loading import read_yaml, validate
-from .months import Month, format_month
 from .uncertain import Correlation, Spec, _Spec
 from .validators import Fraction, NonNegative, Positive, within
 
@@ -264,7 +264,7 @@ def load_profile(path: Path | str = "dprk") -> Profile:
     if not text.endswith((".yaml", ".yml")) and "/" not in text:
         path = Path(str(EVIDENCE / "profiles" / f"{text}.yaml"))
         if not path.is_file():
-            from .errors import InputError
+            from ..errors import InputError
 
             raise InputError(f"no bundled profile named {text!r}", file=text)
     sources = set(load_bibliography().by_id())

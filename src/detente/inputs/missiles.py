@@ -17,12 +17,13 @@ from typing import Annotated, Literal
 from geographiclib.geodesic import Geodesic
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..errors import InputError
+from ..months import Month
 from .bibliography import EVIDENCE, load_bibliography
-from .errors import InputError
 from .loading import read_yaml, validate
-from .months import Month
 from .uncertain import Beta, Spec, _Spec
 from .validators import Fraction, NonNegative, Positive, within
+from .vocabulary import MissileClassId
 
 
 class _Model(BaseModel):
@@ -42,7 +43,7 @@ class Record(_Model):
 class MissileType(_Model):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
-    missile_class: Literal["srbm", "mrbm", "irbm", "icbm", "slbm"] = Field(alias="class")
+    missile_class: MissileClassId = Field(alias="class")
     propellant: Literal["liquid", "solid"]
     range_km: Positive
     first_flight: Month
@@ -62,7 +63,7 @@ class MissileType(_Model):
 class MissileClass(_Model):
     """A class's prior, growth curve, baseline flight-test rate and operational factors."""
 
-    id: Literal["srbm", "mrbm", "irbm", "icbm", "slbm"]
+    id: MissileClassId
     lead: str  # the type that carries the class's future flights and deliveries
     prior_a: float = Field(gt=0)
     prior_b: float = Field(gt=0)
@@ -79,7 +80,7 @@ class MissileClass(_Model):
 
 
 class Region(_Model):
-    id: Literal["rok", "japan", "okinawa", "guam", "alaska", "hawaii", "us_west", "us_east"]
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")  # regions are data: the evidence lists them
     name: str
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)

@@ -1,48 +1,62 @@
-"""Charts for reports, slides and notebooks (matplotlib): fan charts over time, deal outcomes,
-what drives the result. Each returns a Figure or Axes; :func:`svg` inlines one in HTML."""
+"""Charts for reports, slides and notebooks (matplotlib, object-oriented API): fan charts over
+time, deal outcomes, what drives the result. Each returns its Axes; :func:`svg` inlines one in
+HTML. Nothing here changes matplotlib's global state (backend or rcParams): a figure made
+without ``ax`` is a plain :class:`matplotlib.figure.Figure`, never registered with pyplot."""
 
 from __future__ import annotations
 
+import functools
 import io
+from pathlib import Path
 
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from ..metrics import metric as metric_of
 
-plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
-                     "axes.spines.right": False, "figure.dpi": 110})
-
-LABELS = {
-    "warheads_possible": "Warheads possible (material on hand)",
-    "warheads_assembled": "Warheads assembled",
-    "pu_kg": "Separated plutonium on hand (kg)",
-    "heu_kg": "Weapon-grade uranium on hand (kg)",
-    "icbm_reliability": "ICBM reliability (flight × re-entry)",
-}
+STYLE = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
+# Okabe & Ito's colour-blind-safe palette
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
 
-def label(metric: str) -> str:
-    if metric.startswith("deliverable:"):
-        return f"Warheads deliverable to {metric.split(':', 1)[1].replace('_', ' ').upper()} (expected)"
-    return LABELS.get(metric, metric)
+def label(name: str) -> str:
+    m = metric_of(name)
+    text = m.label
+    if m.per_region:
+        text = f"{text} to {name.rsplit(':', 1)[1].replace('_', ' ').upper()}"
+    return f"{text} ({m.unit})" if m.unit == "kg" else text
 
 
 def colours(names: list[str]) -> dict[str, str]:
-    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    return {name: cycle[i % len(cycle)] for i, name in enumerate(names)}
+    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+
+
+def styled(draw):
+    """Run a drawing function under the charts' style, restoring the caller's rcParams after."""
+
+    @functools.wraps(draw)
+    def wrapper(*args, **kwargs):
+        with matplotlib.rc_context(STYLE):
+            return draw(*args, **kwargs)
+
+    return wrapper
+
+
+def new_axes(width: float, height: float):
+    """Axes on a new Figure that pyplot does not track (so nothing leaks into a notebook)."""
+    return Figure(figsize=(width, height), dpi=110).add_subplot()
 
 
 def _starts(results) -> dict[str, np.datetime64]:
-    pairs = (item.split("=") for item in results.attrs["scenario_starts"].split(","))
-    return {name: np.datetime64(month, "M") for name, month in pairs}
+    return {s: np.datetime64(results.start(s), "M") for s in results.scenarios}
 
 
+@styled
 def fan_chart(results, metric: str, ax=None, since: str | None = None):
     """5–95 % and 25–75 % bands and the median of ``metric`` for every scenario."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.2, 3.4))
+        ax = new_axes(7.2, 3.4)
     q = results.quantiles(metric)
     dates = np.array(results.months, dtype="datetime64[M]")
     keep = dates >= np.datetime64(since, "M") if since else np.ones(len(dates), bool)
@@ -69,10 +83,11 @@ def fan_chart(results, metric: str, ax=None, since: str | None = None):
     return ax
 
 
+@styled
 def probability_chart(results, event: str = "in_force", ax=None):
     """Share of samples with the deal in force (or cheated / detected) over time."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.2, 3.0))
+        ax = new_axes(7.2, 3.0)
     p = results.probability(event)
     dates = np.array(results.months, dtype="datetime64[M]")
     colour = colours(results.scenarios)
@@ -91,10 +106,11 @@ def probability_chart(results, event: str = "in_force", ax=None):
     return ax
 
 
+@styled
 def importance_chart(names: list[str], rho: np.ndarray, title: str, ax=None):
     """Horizontal bars of rank correlations (inputs that drive the headline metric)."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(7.2, 0.28 * len(names) + 0.8))
+        ax = new_axes(7.2, 0.28 * len(names) + 0.8)
     y = np.arange(len(names))[::-1]
     ax.barh(y, rho, color=["#c0392b" if r > 0 else "#2c7fb8" for r in rho])
     ax.set_yticks(y, names, fontsize=8)
@@ -105,21 +121,20 @@ def importance_chart(names: list[str], rho: np.ndarray, title: str, ax=None):
     return ax
 
 
+@styled
 def svg(ax_or_fig) -> str:
-    """The figure as an inline <svg> element (no XML header); closes the figure."""
+    """The figure as an inline <svg> element (no XML header)."""
     fig = getattr(ax_or_fig, "figure", ax_or_fig)
     fig.tight_layout()
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg")
-    plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg"):]
 
 
-def save(ax_or_fig, folder, name: str, close: bool = True) -> list:
-    """Write PNG and SVG files of a figure for slides."""
-    from pathlib import Path
-
+@styled
+def save(ax_or_fig, folder: Path | str, name: str) -> list[Path]:
+    """Write PNG (200 dpi) and SVG files of a figure for slides."""
     fig = getattr(ax_or_fig, "figure", ax_or_fig)
     fig.tight_layout()
     folder = Path(folder)
@@ -127,6 +142,4 @@ def save(ax_or_fig, folder, name: str, close: bool = True) -> list:
     paths = [folder / f"{name}.png", folder / f"{name}.svg"]
     fig.savefig(paths[0], dpi=200)
     fig.savefig(paths[1])
-    if close:
-        plt.close(fig)
     return paths

@@ -27,7 +27,7 @@ from pydantic import (
 )
 from scipy import special, stats
 
-from .months import format_month, parse_month
+from ..months import format_month, parse_month
 
 
 def _number(value: object) -> object:

@@ -16,11 +16,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from ..errors import InputError
+from ..months import Month
 from .bibliography import EVIDENCE, load_bibliography
-from .errors import InputError
 from .loading import read_yaml, validate
-from .months import Month
 from .validators import Fraction, NonNegative
+from .vocabulary import MAX_TRIGGERS, DeclaratoryKind, FacilityMeasureKind, IncentiveKind, MissileClassId, ScenarioKind
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
@@ -47,7 +48,7 @@ class Start(_Model):
 class FacilityMeasure(_Model):
     """Stop named facilities (or every declared facility at named sites, or all facilities)."""
 
-    kind: Literal["freeze", "disable", "dismantle"]
+    kind: FacilityMeasureKind
     facilities: list[Id] = Field(default_factory=list)
     sites: list[Id] = Field(default_factory=list)
     all_facilities: bool = False
@@ -62,13 +63,13 @@ class FacilityMeasure(_Model):
 class Moratorium(_Model):
     """Measures without a facility: test halts, CTBT, declarations, tension reduction."""
 
-    kind: Literal["test-moratorium", "ctbt", "ctbto-visit", "declaration", "tension-reduction"]
+    kind: DeclaratoryKind
     note: str | None = None
 
 
 class FlightTestMoratorium(_Model):
     kind: Literal["flight-test-moratorium"]
-    classes: list[Literal["srbm", "mrbm", "irbm", "icbm", "slbm"]] = Field(min_length=1)
+    classes: list[MissileClassId] = Field(min_length=1)
 
 
 class ShipOut(_Model):
@@ -86,9 +87,7 @@ Measure = Annotated[FacilityMeasure | Moratorium | FlightTestMoratorium | ShipOu
 class Incentive(_Model):
     """Something the DPRK receives. Sanctions relief names measures from the profile's table."""
 
-    kind: Literal["sanctions-relief", "energy-aid", "food-aid", "exercise-suspension", "end-of-war",
-                  "liaison-office", "normalisation", "security-assurance", "light-water-reactor",
-                  "delisting"]
+    kind: IncentiveKind
     sanctions: list[Id] = Field(default_factory=list)
     musd_per_year: NonNegative | None = None  # overrides the profile's value for this kind
     note: str | None = None
@@ -147,14 +146,14 @@ class Scenario(_Model):
 
     name: Id
     title: str
-    kind: Literal["baseline", "agreement", "analogue", "proposal"] = "agreement"
+    kind: ScenarioKind = "agreement"
     description: str = ""
     start: Month
     horizon_years: int = Field(15, ge=1, le=60)
     source: list[str] = Field(default_factory=list)
     basis: str | None = None
     phases: list[Phase] = Field(default_factory=list)
-    triggers: list[Trigger] = Field(default_factory=list, max_length=3)
+    triggers: list[Trigger] = Field(default_factory=list, max_length=MAX_TRIGGERS)
     analogue: Analogue | None = None
     _file: str = PrivateAttr(default="")
 

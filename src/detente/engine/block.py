@@ -1,0 +1,140 @@
+"""The block runner: one block of samples through every stage, for every scenario.
+
+Stages: draw the parameters; step the shared history (months up to the profile's data date)
+once; then for each scenario, on a copy of that state and the same uniforms (common random
+numbers): its deal path (which facilities and activities are stopped each month), the material
+month loop under that path, and the missile model on the assembled warheads. The baseline runs
+first so paired differences can be counted as the others run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..compile.plan import Plan
+from ..histograms import count_rows, log_bin, signed_log_bin
+from ..inputs.uncertain import draw
+from ..metrics import DELIVER_BINS
+from ..model.deal import run_deal
+from ..model.fissile import Controls, run_months
+from ..model.missiles import run_missiles
+from ..months import NEVER
+from . import layout
+from .accumulate import HISTORY, BlockOutput, Tally
+from .streams import Shared, block_rng, scenario_rng, shared_uniforms
+
+MATERIAL = ("pu_kg", "heu_kg", "warheads_possible", "warheads_assembled")  # rows of ``final``
+
+
+def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str, Tally]) -> BlockOutput:
+    """Simulate block ``block`` (``n`` samples) for every scenario, adding histogram counts to
+    ``tallies`` (keys: each scenario name and ``HISTORY`` for months before the branch)."""
+    draws = draw(plan.parameters, block_rng(seed, block, 0), n, plan.profile.correlations)
+    size, branch = plan.grid.size, plan.branch
+    reactors, enrichment = layout.reactors(plan, draws, n), layout.enrichment(plan, draws, n)
+    weapons = layout.weapons(draws)
+    sums = {"pu_kg": np.zeros(size), "heu_kg": np.zeros(size)}
+    final = np.zeros((len(MATERIAL), n))
+    stocks = layout.initial_stocks(plan, n)
+    history = tallies[HISTORY]
+    run_months(0, branch, reactors, enrichment, weapons, layout.tests(plan, draws, n), stocks,
+               layout.no_controls(plan, n), layout.tallies(plan, history, sums, final, n),
+               layout.pairing(history, n))
+    shared = shared_uniforms(seed, block, n, size - branch, len(plan.production),
+                             any(deal is not None for deal in plan.deals))
+    tests = layout.tests(plan, draws, n, shared.tests)
+    paired = plan.baseline is not None
+    base = np.zeros((len(MATERIAL), size - branch, n)) if paired else None
+    base_deliveries = None
+    if paired and plan.with_missiles:
+        base_deliveries = np.zeros((len(plan.missiles.regions), len(layout.evaluation_months(plan)), n),
+                              dtype=np.float32)
+    classes = layout.missile_classes(plan, draws) if plan.with_missiles else None
+    order = list(range(len(plan.scenarios)))
+    if paired:
+        order.remove(plan.baseline)
+        order.insert(0, plan.baseline)
+    out = BlockOutput({}, {}, {})
+    for k in order:
+        scenario, deal = plan.scenarios[k], plan.deals[k]
+        tally = tallies[scenario.name]
+        mode = 0 if not paired else (1 if k == plan.baseline else 2)
+        path = None
+        if deal is None:
+            controls = layout.no_controls(plan, n, branch)
+        else:
+            own = draw(deal.parameters, scenario_rng(seed, block, scenario.name), n)
+            path, controls, first = deal_path(plan, deal, draws, own, n, shared)
+            out.draws.update(own)
+        scenario_sums = {m: v.copy() for m, v in sums.items()}
+        reached = np.full(n, NEVER, dtype=np.int64)
+        assembled = np.zeros((size - branch, n), dtype=np.float32)
+        run_months(branch, size, reactors, enrichment, weapons, tests, layout.copy_stocks(stocks), controls,
+                   layout.tallies(plan, tally, scenario_sums, final, n, assembled, reached),
+                   layout.pairing(tally, n, mode, base))
+        values = {m: final[i].astype(np.float32) for i, m in enumerate(MATERIAL)}
+        if classes is not None:
+            values.update(missile_stage(plan, classes, draws, controls.running, assembled, tally, scenario_sums,
+                                        base_deliveries, mode))
+        begin = plan.grid.index(scenario.start)
+        values["months_to_threshold"] = np.where(
+            reached == NEVER, np.nan, np.maximum(reached - begin, 0)).astype(np.float32)
+        if path is not None:
+            for name, counts in (("in_force", path.in_force), ("cheated", path.cheated_by),
+                                 ("detected", path.detected_by)):
+                tally[f"deal:{name}"][branch:] += counts
+            lasted = np.where(path.collapse < size, path.collapse - first, np.inf)
+            values["months_halted"] = path.halted.astype(np.float32)
+            values["deal_months"] = np.where(first < size, lasted, np.nan).astype(np.float32)
+            values["collapsed"] = (path.collapse < size).astype(np.float32)
+            values["cheated"] = path.cheated.astype(np.float32)
+            values["detected"] = path.detected.astype(np.float32)
+        out.sums[scenario.name] = scenario_sums
+        out.horizon[scenario.name] = values
+    out.draws.update(draws)
+    return out
+
+
+def deal_path(plan: Plan, deal, draws, own, n: int, shared: Shared):
+    """Run a scenario's deal dynamics from the branch; return its path, the material kernel's
+    controls (material shipped out when the ship-out phase completes in force) and the grid
+    month each sample's first phase starts."""
+    inputs, path, start, done = layout.deal_inputs(plan, deal, draws, own, n, shared)
+    run_deal(plan.branch, plan.grid.size, *inputs, path)
+    ship_month, ship_pu, ship_heu = np.full(n, NEVER, dtype=np.int64), np.zeros(n), np.zeros(n)
+    if deal.ship is not None:
+        phase, pu, heu = deal.ship
+        ship_month = np.where(path.collapse > done[phase], done[phase], NEVER)
+        ship_pu, ship_heu = own[pu], own[heu]
+    first = start.min(axis=0) if deal.phases else np.full(n, NEVER, dtype=np.int64)
+    return path, Controls(path.running, plan.branch, ship_month, ship_pu, ship_heu), first
+
+
+def missile_stage(plan: Plan, classes, draws, running: np.ndarray, assembled: np.ndarray, tally: Tally,
+                  sums: dict, base: np.ndarray | None, mode: int) -> dict[str, np.ndarray]:
+    """Run the missile kernel from the branch and bin its output (vectorised); return per-sample
+    values at the horizon. ``mode`` 1 stores expected deliveries in ``base`` (the baseline),
+    2 counts paired differences from it."""
+    n = assembled.shape[1]
+    out = layout.deliveries(plan, tally["icbm_reliability"], n)
+    run_missiles(plan.branch, plan.grid.size, plan.grid.index(plan.profile.today), classes,
+                 layout.targets(plan, draws), running, assembled, out)
+    rows = layout.evaluation_months(plan)
+    tally["deliverable"][:, rows] += count_rows(log_bin(out.expected, DELIVER_BINS), DELIVER_BINS.size)
+    sums["p_arrive"] = np.zeros((len(plan.missiles.regions), plan.grid.size))
+    sums["p_arrive"][:, rows] = out.arrive.sum(axis=-1, dtype=np.float64)
+    if mode == 1:
+        base[...] = out.expected
+    elif mode == 2:
+        signed = signed_log_bin(out.expected - base, DELIVER_BINS)
+        tally["delta:deliverable"][:, rows] += count_rows(signed, 2 * DELIVER_BINS.size - 1)
+    values = {"icbm_reliability": out.final_reliability.astype(np.float32)}
+    for j, region in enumerate(plan.missiles.regions):
+        values[f"deliverable:{region.id}"] = out.expected[j, -1].copy()  # not a view: blocks add up
+        values[f"p_arrive:{region.id}"] = out.arrive[j, -1].copy()
+    return values
+
+
+def central_draws(plan: Plan, n: int = 1) -> dict[str, np.ndarray]:
+    """Every parameter at its median: the 'central parameters' used to check calibration."""
+    return {name: np.full(n, spec.central()) for name, spec in plan.parameters.items()}

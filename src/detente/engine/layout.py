@@ -1,0 +1,284 @@
+"""Lay one block's draws out as the kernels' inputs: NamedTuples of arrays on the month grid.
+
+``draws`` maps parameter names (``yongbyon-5mwe.capacity_factor``) to ``(n,)`` arrays; the
+:class:`~detente.compile.plan.Plan` says where each facility, phase and missile class sits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..compile.deal import DealPlan
+from ..compile.plan import Plan
+from ..inputs.vocabulary import MAX_TRIGGERS
+from ..metrics import KG_BINS
+from ..model.deal import Behaviour, DealDraws, DealPath, Phases, Restricted, Triggers, Verification
+from ..model.fissile import Controls, Enrichment, Pairing, Reactors, Stocks, Tallies, Tests, Weapons
+from ..model.missiles import Classes, Deliveries, Targets, delivery_table
+from ..model.production import reactor_pu_kg_per_year, swu_per_kg
+from ..months import NEVER, format_month
+from .streams import Shared
+
+Draws = dict[str, np.ndarray]
+
+
+def _stack(rows: list[np.ndarray], n: int) -> np.ndarray:
+    return np.vstack(rows) if rows else np.zeros((0, n))
+
+
+def reactors(plan: Plan, draws: Draws, n: int) -> Reactors:
+    """Plutonium per month in each operating period, recorded discharges and core cycles."""
+    size, plans = plan.grid.size, plan.reactors
+    n_r = len(plans)
+    rows = max((len(rp.facility.operation) for rp in plans), default=0) + 1
+    per_month = np.zeros((n_r, rows, n))
+    on = np.zeros((n_r, rows))
+    period = np.zeros((n_r, size), dtype=np.int64)
+    discharge = np.zeros((n_r, size), dtype=np.int64)
+    separated = np.full((n_r, size), -1, dtype=np.int64)
+    partial_row = np.zeros((n_r, size), dtype=np.int64)
+    partial = [np.zeros(n)]
+    for r, rp in enumerate(plans):
+        f = rp.facility
+        rate = reactor_pu_kg_per_year(
+            draws[f"{f.id}.power_mwt"], draws[f"{f.id}.capacity_factor"], draws[f"{f.id}.g_pu_per_mwd"]
+        ) * (draws[f"{f.id}.weapons_use"] / 12.0)
+        for i, p in enumerate(f.operation):
+            per_month[r, i] = draws[f"{f.id}.operation.{format_month(p.start)}"] * rate
+            on[r, i] = 1.0
+        # rows beyond the facility's periods stay zero ("not operating")
+        period[r] = np.where(rp.period_of_month >= len(f.operation), rows - 1, rp.period_of_month)
+        for month, (when, kg) in rp.discharges.items():
+            discharge[r, month] = 2 if kg else 1
+            if when is not None:
+                separated[r, month] = when
+            if kg:
+                partial_row[r, month] = len(partial)
+                partial.append(draws[kg])
+    ids = [rp.facility.id for rp in plans]
+    return Reactors(
+        rows=per_month, on=on, period=period, discharge=discharge, separated=separated,
+        partial_row=partial_row, partial_kg=np.vstack(partial),
+        auto_from=np.array([rp.auto_from for rp in plans], dtype=np.int64),
+        cycle=_stack([draws[f"{i}.cycle_months"] for i in ids], n),
+        lag=np.rint(_stack([draws[f"{i}.reprocessing_lag_months"] for i in ids], n)).astype(np.int64),
+        separation_yield=_stack([draws[f"{i}.separation_yield"] for i in ids], n),
+        control_row=plan.reactor_facility, reprocessing_row=plan.reprocessing_facility,
+    )
+
+
+def enrichment(plan: Plan, draws: Draws, n: int) -> Enrichment:
+    """Weapon-grade uranium per month in each capacity period, from SWU and the assays."""
+    per_kg = swu_per_kg(draws["assays.product"], draws["assays.feed"], draws["assays.tails"])
+    plants = plan.enrichment
+    rows = max((len(ep.facility.capacity) for ep in plants), default=0) + 1
+    per_month = np.zeros((len(plants), rows, n))
+    period = np.zeros((len(plants), plan.grid.size), dtype=np.int64)
+    for e, ep in enumerate(plants):
+        f = ep.facility
+        scale = draws[f"{f.id}.exists"] * (1 - draws[f"{f.id}.leu_share"]) / (12.0 * per_kg)
+        for i, p in enumerate(f.capacity):
+            per_month[e, i] = draws[f"{f.id}.swu_per_year.{format_month(p.start)}"] * scale
+        period[e] = np.where(ep.period_of_month >= len(f.capacity), rows - 1, ep.period_of_month)
+    ids = [ep.facility.id for ep in plants]
+    return Enrichment(
+        rows=per_month, period=period,
+        start=np.rint(_stack([draws[f"{i}.start"] for i in ids], n)).astype(np.int64) - plan.grid.start,
+        step=np.exp(np.log1p(_stack([draws[f"{i}.growth_per_year"] for i in ids], n)) / 12.0),
+        growth_from=np.array([ep.growth_from for ep in plants], dtype=np.int64),
+        control_row=plan.enrichment_facility,
+    )
+
+
+def weapons(draws: Draws) -> Weapons:
+    per_pu, per_heu = 1.0 / draws["weapons.pu_kg"], 1.0 / draws["weapons.heu_kg"]
+    return Weapons(per_pu=per_pu, per_heu=per_heu, util_pu=draws["weapons.utilisation"] * per_pu,
+                   util_heu=draws["weapons.utilisation"] * per_heu,
+                   lag=np.rint(draws["weapons.lag_months"]).astype(np.int64))
+
+
+def tests(plan: Plan, draws: Draws, n: int, future: np.ndarray | None = None) -> Tests:
+    """Recorded tests and, with ``future`` uniforms (M, n), random tests from the branch on."""
+    of_month = np.full(plan.grid.size, -1, dtype=np.int64)
+    pu = np.zeros((max(len(plan.tests), 1), n))
+    heu = np.zeros_like(pu)
+    for k, test in enumerate(plan.tests):
+        of_month[test.month] = k
+        uses_pu = draws[f"{test.stem}.uses_pu"]
+        pu[k] = uses_pu * draws[f"{test.stem}.pu_kg"]
+        heu[k] = (1 - uses_pu) * draws[f"{test.stem}.heu_kg"]
+    uses_pu = draws["future_tests.uses_pu"]
+    return Tests(
+        of_month=of_month, pu=pu, heu=heu,
+        future_u=future if future is not None else np.zeros((0, n), dtype=np.float32),
+        future_p=1.0 - np.exp(-draws["future_tests.per_year"] / 12.0),
+        device_pu=uses_pu * draws["future_tests.pu_kg"], device_heu=(1 - uses_pu) * draws["future_tests.heu_kg"],
+        control_row=len(plan.profile.facilities),
+    )
+
+
+def initial_stocks(plan: Plan, n: int) -> Stocks:
+    """Empty cores, pools and stocks at the grid's start."""
+    n_r, n_e, slots = len(plan.reactors), len(plan.enrichment), plan.lag_slots
+    return Stocks(
+        core=np.zeros((n_r, n)), months_run=np.zeros((n_r, n)), spent=np.zeros((n_r, n)),
+        due=np.full((n_r, n), NEVER, dtype=np.int64), pu_separated=np.zeros(n), heu_made=np.zeros(n),
+        pu_used=np.zeros(n), heu_used=np.zeros(n), ring_pu=np.zeros((slots, n)), ring_heu=np.zeros((slots, n)),
+        enrichment_growth=np.ones((n_e, n)),
+    )
+
+
+def copy_stocks(stocks: Stocks) -> Stocks:
+    return Stocks(*(a.copy() for a in stocks))
+
+
+def no_controls(plan: Plan, n: int, start: int | None = None) -> Controls:
+    """Nothing stopped: the shared history (``start`` None: no control rows at all) or a
+    scenario without a deal from ``start`` on."""
+    rows = len(plan.production)
+    if start is None:
+        running, start = np.ones((rows, 0, n), dtype=np.uint8), plan.grid.size
+    else:
+        running = np.ones((rows, plan.grid.size - start, n), dtype=np.uint8)
+    return Controls(running, start, np.full(n, NEVER, dtype=np.int64), np.zeros(n), np.zeros(n))
+
+
+def tallies(plan: Plan, tally: dict, sums: dict, final: np.ndarray, n: int,
+            assembled: np.ndarray | None = None, reached: np.ndarray | None = None) -> Tallies:
+    return Tallies(
+        pu=tally["pu_kg"], heu=tally["heu_kg"], warheads_possible=tally["warheads_possible"],
+        warheads_assembled=tally["warheads_assembled"], sum_pu=sums["pu_kg"], sum_heu=sums["heu_kg"],
+        final=final, kg_floor=KG_BINS.floor, kg_inv_log_ratio=1.0 / KG_BINS.log_ratio,
+        threshold=float(plan.threshold), reached=reached if reached is not None else np.full(n, NEVER, dtype=np.int64),
+        assembled=assembled if assembled is not None else np.zeros((0, n), dtype=np.float32),
+    )
+
+
+def pairing(tally: dict, n: int, mode: int = 0, base: np.ndarray | None = None) -> Pairing:
+    """``mode`` 0 no pairing, 1 store the baseline in ``base``, 2 count differences from it."""
+    empty = tally["pu_kg"][:0]
+    get = (lambda m: tally.get(m, empty)) if mode == 2 else (lambda m: empty)
+    return Pairing(mode=mode, base=base if base is not None else np.zeros((4, 0, n)),
+                   pu=get("delta:pu_kg"), heu=get("delta:heu_kg"),
+                   warheads_possible=get("delta:warheads_possible"),
+                   warheads_assembled=get("delta:warheads_assembled"))
+
+
+def phase_times(deal: DealPlan, own: Draws, n: int, begin: int) -> tuple[np.ndarray, np.ndarray]:
+    """Grid months each phase starts and completes, per sample (phases in dependency order)."""
+    start = np.zeros((deal.phases, n), dtype=np.int64)
+    done = np.zeros_like(start)
+    for i, pid in enumerate(deal.phase_ids):
+        if deal.after[i] >= 0:
+            q = deal.after[i]
+            lags = [own[lag] for _, _, _, lag in deal.covers[q]]
+            verified = np.rint(np.max(lags, axis=0)).astype(np.int64) if lags else 0
+            start[i] = done[q] + verified
+        elif deal.date[i] >= 0:
+            start[i] = deal.date[i]
+        else:
+            start[i] = begin
+        done[i] = start[i] + np.rint(own[f"{deal.scenario.name}.{pid}.duration_months"]).astype(np.int64)
+    return start, done
+
+
+def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, shared: Shared):
+    """The deal kernel's inputs and an empty path for one scenario; also the phase times."""
+    months = plan.grid.size - plan.branch
+    rows = len(plan.production)
+    start, done = phase_times(deal, own, n, plan.grid.index(deal.scenario.start))
+    both = {**draws, **own}
+    given = np.array([sum((both[k] * c for k, c in items), np.zeros(n)) for items in deal.given])
+    received = np.array([sum((both[k] * c for k, c in items), np.zeros(n)) for items in deal.received])
+    detect = np.zeros((deal.phases, rows, n))
+    dispute = np.zeros((deal.phases, n))
+    for p, regimes in enumerate(deal.covers):
+        for mask, det, disp, _ in regimes:
+            detect[p, mask] = np.maximum(detect[p, mask], own[det])
+            dispute[p] += own[disp]
+    chance = np.zeros((MAX_TRIGGERS, n))
+    breach = np.zeros((MAX_TRIGGERS, n))
+    for k, (rate, ruled) in enumerate(deal.triggers):
+        chance[k] = 1.0 - np.exp(-own[rate] / 12.0)
+        breach[k] = own[ruled]
+    restart = np.vstack([np.zeros(n), draws["deal.restart.freeze"], draws["deal.restart.disable"],
+                         draws["deal.restart.dismantle"], np.zeros(n)]).round().astype(np.int64)
+    exists = np.array([
+        draws[f"{f.id}.exists"] > 0.5 if f"{f.id}.exists" in draws else np.ones(n, dtype=bool)
+        for f in plan.profile.facilities
+    ] + [np.ones(n, dtype=bool)] * (rows - len(plan.profile.facilities)))
+    behaviour = Behaviour(
+        dprk_hazard=draws["deal.dprk_base_hazard"], us_hazard=draws["deal.us_base_hazard"],
+        reciprocity=draws["deal.reciprocity_sensitivity"], tension_relief=draws["deal.tension_relief"],
+        dispute_multiplier=draws["deal.dispute_multiplier"], dispute_months=draws["deal.dispute_months"],
+        walk_on_detection=draws["deal.walk_on_detection"], ntm_detection=draws["deal.ntm_detection_per_month"],
+        cheat_undeclared=draws["deal.cheat_undeclared"], restart=restart,
+        never_rebuilt=shared.never < draws["deal.restart.dismantle_never"],
+    )
+    path = DealPath(
+        running=np.ones((rows, months, n), dtype=np.uint8), in_force=np.zeros(months, dtype=np.int64),
+        cheated_by=np.zeros(months, dtype=np.int64), detected_by=np.zeros(months, dtype=np.int64),
+        collapse=np.full(n, NEVER, dtype=np.int64), cheated=np.zeros(n, dtype=np.bool_),
+        detected=np.zeros(n, dtype=np.bool_), halted=np.zeros(n, dtype=np.int64),
+    )
+    inputs = (Phases(start, done, given, received, deal.tension, deal.level),
+              Restricted(plan.undeclared, plan.production, exists), Verification(detect, dispute),
+              Triggers(chance, breach), behaviour, DealDraws(shared.deal, shared.cheat))
+    return inputs, path, start, done
+
+
+def missile_classes(plan: Plan, draws: Draws) -> Classes:
+    """Per-class inputs of the missile kernel (the lead type of each class)."""
+    force = plan.missiles
+    classes = force.classes
+
+    def stack(key: str) -> np.ndarray:
+        return np.vstack([draws[f"missiles.{c.id}.{key}"] for c in classes])
+
+    leads = [force.lead(c) for c in classes]
+    flown = [t.record.successes + t.record.failures
+             + (t.record.unknown if force.unknown_as_failure else 0) for t in leads]
+    n = len(draws["weapons.pu_kg"])
+    k_now = np.repeat(np.array(flown, dtype=float)[:, None], n, axis=1)
+    rate = stack("tests_per_year") / 12.0
+    q_now, q_inf = 1.0 - stack("reliability_now"), stack("failure_floor")
+    rv_now, growth = stack("reentry"), stack("growth")
+    icbm = next((i for i, c in enumerate(classes) if c.id == "icbm"), -1)
+    months = plan.grid.size - plan.branch
+    if icbm >= 0:
+        table = delivery_table(k_now[icbm], q_now[icbm], q_inf[icbm], rv_now[icbm], growth[icbm], rate[icbm], months)
+    else:
+        table = np.zeros((months + 1, n), dtype=np.float32)
+    return Classes(
+        k_now=k_now, q_now=q_now, q_inf=q_inf, rv_now=rv_now, growth=growth, rate=rate,
+        deploy_k=stack("deploy_after_flights"), effect=stack("derating") * stack("survival"),
+        launchers0=stack("launchers"),
+        launcher_step=np.power(1.0 + stack("launcher_growth_per_year"), 1.0 / 12.0),
+        reach_km=np.vstack([draws[f"missile.{t.id}.range_km"] for t in leads]),
+        flight_row=np.array([plan.control_row(f"flights:{c.id}") for c in classes], dtype=np.int64),
+        icbm=icbm, icbm_table=table,
+    )
+
+
+def targets(plan: Plan, draws: Draws) -> Targets:
+    force = plan.missiles
+    return Targets(distance_km=plan.distances, defended=np.array([r.defended for r in force.regions]),
+                   pk=draws["defence.pk_per_shot"], interceptors=draws["defence.interceptors"],
+                   shots=force.defence.shots_per_warhead)
+
+
+def evaluation_months(plan: Plan) -> np.ndarray:
+    """Grid months where deliveries are evaluated: every 12 months from the earliest scenario
+    start, and the horizon."""
+    first = plan.grid.index(min(s.start for s in plan.scenarios))
+    rows = np.arange(max(first, plan.branch), plan.grid.size, 12)
+    return np.unique(np.r_[rows, plan.grid.size - 1])
+
+
+def deliveries(plan: Plan, reliability: np.ndarray, n: int) -> Deliveries:
+    rows = evaluation_months(plan)
+    evaluate = np.full(plan.grid.size - plan.branch, -1, dtype=np.int64)
+    evaluate[rows - plan.branch] = np.arange(len(rows))
+    shape = (len(plan.missiles.regions), len(rows), n)
+    return Deliveries(reliability=reliability, evaluate=evaluate, expected=np.zeros(shape, dtype=np.float32),
+                      arrive=np.zeros(shape, dtype=np.float32), final_reliability=np.full(n, np.nan))

@@ -1,0 +1,58 @@
+"""The reproducibility contract: blocks of samples and the random streams each one draws from.
+
+Block ``b`` of a run seeded ``s`` always holds the same samples (``BLOCK_SIZE`` of them, the last
+block shorter) and draws from streams fixed by ``(s, b, stream)`` alone: stream 0 the profile's
+parameters, stream 1 the uniforms common to every scenario (common random numbers), and one
+stream per scenario, keyed by its name, for the scenario's own inputs. So a run's numbers do not
+depend on how its blocks are spread over processes or machines, nor on the scenarios beside it.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import NamedTuple
+
+import numpy as np
+
+from ..inputs.vocabulary import MAX_TRIGGERS
+
+BLOCK_SIZE = 4096
+KEEP_DRAWS = 20_000  # per-sample inputs kept for sensitivity analysis (the first samples)
+DEAL_UNIFORMS = 5 + 2 * MAX_TRIGGERS  # rows of the deal kernel's uniforms (see model.deal.U_*)
+
+
+def blocks_of(samples: int) -> list[tuple[int, int]]:
+    """(block id, samples in it) for a run of ``samples``."""
+    full, rest = divmod(samples, BLOCK_SIZE)
+    return [(b, BLOCK_SIZE) for b in range(full)] + ([(full, rest)] if rest else [])
+
+
+def block_rng(seed: int, block: int, stream: int) -> np.random.Generator:
+    """Random stream ``stream`` of block ``block``: fixed by (seed, block, stream) alone."""
+    sequence = np.random.SeedSequence(seed, spawn_key=(block, stream))
+    return np.random.Generator(np.random.PCG64(sequence))
+
+
+def scenario_rng(seed: int, block: int, name: str) -> np.random.Generator:
+    """A scenario's own stream: the same whichever other scenarios run beside it."""
+    return block_rng(seed, block, 2 + zlib.crc32(name.encode()))
+
+
+class Shared(NamedTuple):
+    """Uniforms every scenario of a block uses (common random numbers), from stream 1."""
+
+    tests: np.ndarray  # (M, n) float32 future nuclear tests
+    deal: np.ndarray | None  # (DEAL_UNIFORMS, M, n) float32 deal dynamics (None: no deal run)
+    cheat: np.ndarray | None  # (F, n) the cheating decision per control row
+    never: np.ndarray | None  # (n,) whether a dismantled facility is never rebuilt
+
+
+def shared_uniforms(seed: int, block: int, n: int, months: int, rows: int, deals: bool) -> Shared:
+    """Stream 1 of a block, always drawn in the same order: tests, then (if any scenario has a
+    deal) the deal uniforms, the cheating uniforms for ``rows`` control rows and one more."""
+    rng = block_rng(seed, block, 1)
+    tests = rng.random((months, n), dtype=np.float32)
+    if not deals:
+        return Shared(tests, None, None, None)
+    deal = rng.random((DEAL_UNIFORMS, months, n), dtype=np.float32)
+    return Shared(tests, deal, rng.random((rows, n)), rng.random(n))

@@ -1,0 +1,31 @@
+"""The closed lists of Détente's inputs, once: missile classes, facility kinds, measure and
+incentive kinds, restriction levels and the control rows a deal acts on.
+
+Target regions are data (the missile evidence lists them with coordinates), not a closed list.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+MISSILE_CLASSES = ("srbm", "mrbm", "irbm", "icbm", "slbm")
+FACILITY_KINDS = ("reactor", "enrichment", "reprocessing")
+FACILITY_MEASURES = ("freeze", "disable", "dismantle")
+DECLARATORY_MEASURES = ("test-moratorium", "ctbt", "ctbto-visit", "declaration", "tension-reduction")
+MEASURE_KINDS = (*FACILITY_MEASURES, *DECLARATORY_MEASURES, "flight-test-moratorium", "ship-out")
+INCENTIVE_KINDS = ("sanctions-relief", "energy-aid", "food-aid", "exercise-suspension", "end-of-war",
+                   "liaison-office", "normalisation", "security-assurance", "light-water-reactor", "delisting")
+SCENARIO_KINDS = ("baseline", "agreement", "analogue", "proposal")
+MAX_TRIGGERS = 3  # outside-event triggers a scenario may name (fixes the shared uniform array)
+TEST_BANS = ("test-moratorium", "ctbt")  # measures that stop nuclear tests
+
+# restriction a completed phase puts on a control row; a moratorium lapses as soon as a deal collapses
+LEVELS = {"freeze": 1, "disable": 2, "dismantle": 3, "moratorium": 4}
+# control rows after the facilities: the activities a deal can stop
+ACTIVITIES = ("nuclear-tests", *(f"flights:{c}" for c in MISSILE_CLASSES))
+
+MissileClassId = Literal[MISSILE_CLASSES]
+FacilityMeasureKind = Literal[FACILITY_MEASURES]
+DeclaratoryKind = Literal[DECLARATORY_MEASURES]
+IncentiveKind = Literal[INCENTIVE_KINDS]
+ScenarioKind = Literal[SCENARIO_KINDS]

@@ -1,0 +1,333 @@
+"""The fissile-material month loop (numba): one pass over months × samples that updates every
+stock and adds each month's values straight into the run's histograms.
+
+Months are the outer loop and samples the inner one, so a month's histogram rows stay in cache.
+Each month every reactor adds plutonium to its core; cores are discharged on the recorded dates
+(and, after the last recorded one, each ``cycle`` months of operation); spent fuel waits until a
+reprocessing campaign separates it. Enrichment plants add weapon-grade uranium from their
+separative capacity. Nuclear tests consume material. The physics per facility is that of
+:mod:`detente.model.production`.
+
+Inputs are NamedTuples of arrays grouped by stage; ``n`` samples, ``T`` grid months, ``M``
+months from the branch (the first month where scenarios may differ) to the horizon.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+from ..months import NEVER
+from ._jit import kernel
+
+
+class Reactors(NamedTuple):
+    """Plutonium-production reactors (R of them)."""
+
+    rows: np.ndarray  # (R, P + 1, n) kg Pu per month in each operating period; the last row 0
+    on: np.ndarray  # (R, P + 1) 1.0 where the period's row operates
+    period: np.ndarray  # (R, T) int64 period row of each grid month
+    discharge: np.ndarray  # (R, T) int64 recorded discharge: 0 none, 1 full core, 2 partial
+    separated: np.ndarray  # (R, T) int64 recorded campaign month of a discharge, or -1 (use lag)
+    partial_row: np.ndarray  # (R, T) int64 row of ``partial_kg`` for a partial discharge
+    partial_kg: np.ndarray  # (K, n) kg Pu taken out by each partial discharge
+    auto_from: np.ndarray  # (R,) int64 grid month after which cores follow the cycle
+    cycle: np.ndarray  # (R, n) months of operation per core
+    lag: np.ndarray  # (R, n) int64 months from discharge to reprocessing
+    separation_yield: np.ndarray  # (R, n) share of spent-fuel Pu recovered
+    control_row: np.ndarray  # (R,) int64 row of each reactor in the deal's controls
+    reprocessing_row: int  # row of the reprocessing plant in the controls, or -1
+
+
+class Enrichment(NamedTuple):
+    """Centrifuge plants (E of them)."""
+
+    rows: np.ndarray  # (E, P + 1, n) kg weapon-grade U per month in each capacity period
+    period: np.ndarray  # (E, T) int64 capacity row of each grid month
+    start: np.ndarray  # (E, n) int64 grid month the plant starts
+    step: np.ndarray  # (E, n) monthly capacity growth factor
+    growth_from: np.ndarray  # (E,) int64 grid month growth starts
+    control_row: np.ndarray  # (E,) int64
+
+
+class Weapons(NamedTuple):
+    """Material per weapon and weaponisation, per sample."""
+
+    per_pu: np.ndarray  # (n,) weapons per kg Pu
+    per_heu: np.ndarray  # (n,) weapons per kg HEU
+    util_pu: np.ndarray  # (n,) assembled weapons per kg Pu (utilisation / kg per weapon)
+    util_heu: np.ndarray  # (n,)
+    lag: np.ndarray  # (n,) int64 months from material to assembled warhead
+
+
+class Tests(NamedTuple):
+    """Nuclear tests: the recorded ones and, from the branch, future ones at random."""
+
+    of_month: np.ndarray  # (T,) int64 recorded test in a grid month, or -1
+    pu: np.ndarray  # (K, n) kg Pu each recorded test used
+    heu: np.ndarray  # (K, n)
+    future_u: np.ndarray  # (M, n) float32 uniforms (empty for the shared history)
+    future_p: np.ndarray  # (n,) monthly chance of a test
+    device_pu: np.ndarray  # (n,) kg Pu of a future test device (0 for an HEU device)
+    device_heu: np.ndarray  # (n,)
+    control_row: int  # row of the deal's controls that allows tests
+
+
+class Stocks(NamedTuple):
+    """The state carried from month to month (updated in place)."""
+
+    core: np.ndarray  # (R, n) kg Pu in each core
+    months_run: np.ndarray  # (R, n) months of operation since the last discharge
+    spent: np.ndarray  # (R, n) kg Pu in spent fuel awaiting reprocessing
+    due: np.ndarray  # (R, n) int64 grid month of the next campaign, or NEVER
+    pu_separated: np.ndarray  # (n,) kg
+    heu_made: np.ndarray  # (n,) kg
+    pu_used: np.ndarray  # (n,) kg spent in tests or shipped out
+    heu_used: np.ndarray  # (n,)
+    ring_pu: np.ndarray  # (L, n) on-hand Pu of the last L months (weaponisation lag)
+    ring_heu: np.ndarray  # (L, n)
+    enrichment_growth: np.ndarray  # (E, n) capacity growth factor so far
+
+
+class Controls(NamedTuple):
+    """A deal's path from month ``start`` on: what runs, and material shipped out."""
+
+    running: np.ndarray  # (F, M', n) uint8 1 while control row f may run (M' = 0: no controls)
+    start: int  # grid month of running[:, 0]
+    ship_month: np.ndarray  # (n,) int64 grid month material leaves the country, or NEVER
+    ship_pu: np.ndarray  # (n,) share of separated Pu shipped
+    ship_heu: np.ndarray  # (n,)
+
+
+class Tallies(NamedTuple):
+    """Histograms and sums the month loop adds into, and per-sample outputs."""
+
+    pu: np.ndarray  # (T, B_kg) int32 counts of Pu on hand
+    heu: np.ndarray  # (T, B_kg) int32
+    warheads_possible: np.ndarray  # (T, B_count) int32
+    warheads_assembled: np.ndarray  # (T, B_count) int32
+    sum_pu: np.ndarray  # (T,) float64 sums of kg on hand
+    sum_heu: np.ndarray  # (T,)
+    final: np.ndarray  # (4, n) Pu, HEU, warheads possible and assembled in the last month run
+    kg_floor: float  # kg bins: floor and 1 / log(1 + resolution)
+    kg_inv_log_ratio: float
+    threshold: float  # warheads possible whose first month is recorded in ``reached``
+    reached: np.ndarray  # (n,) int64 first grid month with warheads possible ≥ threshold
+    assembled: np.ndarray  # (M, n) float32 assembled warheads from the branch (empty: not kept)
+
+
+class Pairing(NamedTuple):
+    """Paired differences against the baseline (``mode`` 0 none, 1 store, 2 count)."""
+
+    mode: int
+    base: np.ndarray  # (4, M, n) the baseline's Pu, HEU, warheads possible and assembled
+    pu: np.ndarray  # (T, B_signed_kg) int32 counts of scenario − baseline
+    heu: np.ndarray
+    warheads_possible: np.ndarray  # (T, B_signed_count) int32
+    warheads_assembled: np.ndarray
+
+
+@kernel
+def kg_bin(x: float, floor: float, inv_log_ratio: float, size: int) -> int:
+    """Log-spaced kilogram bin of ``x`` (see :class:`detente.histograms.KgBins`)."""
+    if x < floor:
+        return 0
+    i = 1 + int(math.log(x / floor) * inv_log_ratio)
+    return i if i < size else size - 1
+
+
+@kernel
+def _signed_kg(x: float, floor: float, inv_log_ratio: float, size: int) -> int:
+    """Bin of a signed kg difference: ``size - 1`` is zero, above it positive log bins."""
+    b = kg_bin(abs(x), floor, inv_log_ratio, size)
+    return size - 1 + b if x >= 0 else size - 1 - b
+
+
+@kernel
+def _signed_count(x: float, size: int) -> int:
+    """Bin of a signed warhead difference: ``size - 1`` is zero, clipped at ±(size - 1)."""
+    return min(max(int(x), 1 - size), size - 1) + size - 1
+
+
+@kernel
+def _discharge(r, s, moved, full, campaign, stocks, next_due):
+    """Move ``moved`` kg from core to spent fuel; book a campaign unless one is pending."""
+    stocks.core[r, s] -= moved
+    stocks.spent[r, s] += moved
+    if full:
+        stocks.months_run[r, s] = 0.0
+    if stocks.due[r, s] == NEVER:
+        stocks.due[r, s] = campaign
+        next_due[r] = min(next_due[r], campaign)
+
+
+@kernel
+def _count(row, bins):
+    """Add one to ``row`` at each index in ``bins``."""
+    for i in range(bins.shape[0]):
+        row[bins[i]] += 1
+
+
+@kernel
+def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, tallies, pairing):
+    """Step grid months ``t0`` … ``t1 - 1`` for every sample, in place.
+
+    From ``controls.start`` on, ``controls.running[row, t - start, s]`` is 1 while a facility
+    (or the test activity) may run, and material leaves at ``controls.ship_month``. Bin indices
+    of a month are gathered first and counted in a second, tight loop.
+    """
+    core, run, spent, due = stocks.core, stocks.months_run, stocks.spent, stocks.due
+    pu_sep, heu_made, pu_used, heu_used = stocks.pu_separated, stocks.heu_made, stocks.pu_used, stocks.heu_used
+    ring_pu, ring_heu, e_factor = stocks.ring_pu, stocks.ring_heu, stocks.enrichment_growth
+    ctl, ctl_from, rcl = controls.running, controls.start, reactors.reprocessing_row
+    ship_month, ship_pu, ship_heu = controls.ship_month, controls.ship_pu, controls.ship_heu
+    base, base_mode = pairing.base, pairing.mode
+    kg_floor, kg_inv_log_ratio = tallies.kg_floor, tallies.kg_inv_log_ratio
+    reach, assembled, final = tallies.reached, tallies.assembled, tallies.final
+    n = pu_sep.shape[0]
+    n_r = core.shape[0]
+    n_e = e_factor.shape[0]
+    slots = ring_pu.shape[0]
+    nkg = tallies.pu.shape[1]
+    nc = tallies.warheads_possible.shape[1]
+    next_due = np.empty(n_r, dtype=np.int64)  # earliest pending campaign of each reactor
+    for r in range(n_r):
+        next_due[r] = due[r].min() if n > 0 else NEVER
+    first_ship = ship_month.min() if n > 0 else NEVER
+    bin_pu = np.empty(n, dtype=np.int64)
+    bin_heu = np.empty(n, dtype=np.int64)
+    bin_wp = np.empty(n, dtype=np.int64)
+    bin_wa = np.empty(n, dtype=np.int64)
+    bin_dpu = np.empty(n, dtype=np.int64)
+    bin_dheu = np.empty(n, dtype=np.int64)
+    bin_dwp = np.empty(n, dtype=np.int64)
+    bin_dwa = np.empty(n, dtype=np.int64)
+    for t in range(t0, t1):
+        # reactors: irradiate, discharge, reprocess (stage loops over samples vectorise)
+        for r in range(n_r):
+            p = reactors.period[r, t]
+            on = reactors.on[r, p]
+            rows = reactors.rows[r, p]
+            c, m = core[r], run[r]
+            if t >= ctl_from:
+                go = ctl[reactors.control_row[r], t - ctl_from]
+                for s in range(n):
+                    c[s] += rows[s] * go[s]
+                    m[s] += on * go[s]
+            else:
+                for s in range(n):
+                    c[s] += rows[s]
+                    m[s] += on
+            kind = reactors.discharge[r, t]
+            if kind > 0:  # a recorded discharge: whole core, or a partial one
+                recorded = reactors.separated[r, t]
+                partial = reactors.partial_kg[reactors.partial_row[r, t]]
+                for s in range(n):
+                    moved = c[s] if kind == 1 else min(c[s], partial[s])
+                    campaign = recorded if recorded >= 0 else t + reactors.lag[r, s]
+                    _discharge(r, s, moved, kind == 1, campaign, stocks, next_due)
+            elif on > 0.0 and t > reactors.auto_from[r]:  # later cores: each cycle of operation
+                cycle = reactors.cycle[r]
+                for s in range(n):
+                    if m[s] >= cycle[s]:
+                        _discharge(r, s, c[s], True, t + reactors.lag[r, s], stocks, next_due)
+            if t >= next_due[r]:
+                low = NEVER
+                yields = reactors.separation_yield[r]
+                for s in range(n):
+                    if t >= due[r, s] and (rcl < 0 or t < ctl_from or ctl[rcl, t - ctl_from, s]):
+                        pu_sep[s] += spent[r, s] * yields[s]
+                        spent[r, s] = 0.0
+                        due[r, s] = NEVER
+                    low = min(low, due[r, s])
+                next_due[r] = low
+        # enrichment: separative work into weapon-grade uranium
+        for e in range(n_e):
+            rows = enrichment.rows[e, enrichment.period[e, t]]
+            factor = e_factor[e]
+            start = enrichment.start[e]
+            if t >= enrichment.growth_from[e]:
+                step = enrichment.step[e]
+                for s in range(n):
+                    factor[s] *= step[s]
+            if t >= ctl_from:
+                go = ctl[enrichment.control_row[e], t - ctl_from]
+                for s in range(n):
+                    heu_made[s] += rows[s] * factor[s] * (t >= start[s]) * go[s]
+            else:
+                for s in range(n):
+                    heu_made[s] += rows[s] * factor[s] * (t >= start[s])
+        if t >= first_ship:
+            for s in range(n):
+                if ship_month[s] == t:
+                    pu_used[s] += ship_pu[s] * max(pu_sep[s] - pu_used[s], 0.0)
+                    heu_used[s] += ship_heu[s] * max(heu_made[s] - heu_used[s], 0.0)
+        if t >= ctl_from and tests.future_u.shape[0] > 0:
+            allowed = ctl[tests.control_row, t - ctl_from]
+            chance = tests.future_u[t - ctl_from]
+            for s in range(n):
+                if allowed[s] and chance[s] < tests.future_p[s]:
+                    pu_used[s] += tests.device_pu[s]
+                    heu_used[s] += tests.device_heu[s]
+        k = tests.of_month[t]
+        if k >= 0:
+            for s in range(n):
+                pu_used[s] += tests.pu[k, s]
+                heu_used[s] += tests.heu[k, s]
+        # stocks, warheads and histograms
+        slot = t % slots
+        total_pu = 0.0
+        total_heu = 0.0
+        future = t >= ctl_from
+        keep = future and assembled.shape[0] > 0
+        j = t - ctl_from
+        for s in range(n):
+            pu = max(pu_sep[s] - pu_used[s], 0.0)
+            heu = max(heu_made[s] - heu_used[s], 0.0)
+            ring_pu[slot, s] = pu
+            ring_heu[slot, s] = heu
+            wp = math.floor(pu * weapons.per_pu[s]) + math.floor(heu * weapons.per_heu[s])
+            back = slot - weapons.lag[s]  # lag < slots, so one wrap is enough
+            if back < 0:
+                back += slots
+            wa = math.floor(ring_pu[back, s] * weapons.util_pu[s]) + math.floor(
+                ring_heu[back, s] * weapons.util_heu[s]
+            )
+            bin_pu[s] = kg_bin(pu, kg_floor, kg_inv_log_ratio, nkg)
+            bin_heu[s] = kg_bin(heu, kg_floor, kg_inv_log_ratio, nkg)
+            bin_wp[s] = min(int(wp), nc - 1)
+            bin_wa[s] = min(int(wa), nc - 1)
+            total_pu += pu
+            total_heu += heu
+            if keep:
+                assembled[j, s] = wa
+            if wp >= tallies.threshold and reach[s] == NEVER:
+                reach[s] = t
+            if base_mode == 1 and future:
+                base[0, j, s] = pu
+                base[1, j, s] = heu
+                base[2, j, s] = wp
+                base[3, j, s] = wa
+            elif base_mode == 2 and future:
+                bin_dpu[s] = _signed_kg(pu - base[0, j, s], kg_floor, kg_inv_log_ratio, nkg)
+                bin_dheu[s] = _signed_kg(heu - base[1, j, s], kg_floor, kg_inv_log_ratio, nkg)
+                bin_dwp[s] = _signed_count(wp - base[2, j, s], nc)
+                bin_dwa[s] = _signed_count(wa - base[3, j, s], nc)
+            if t == t1 - 1:
+                final[0, s] = pu
+                final[1, s] = heu
+                final[2, s] = wp
+                final[3, s] = wa
+        tallies.sum_pu[t] += total_pu
+        tallies.sum_heu[t] += total_heu
+        _count(tallies.pu[t], bin_pu)
+        _count(tallies.heu[t], bin_heu)
+        _count(tallies.warheads_possible[t], bin_wp)
+        _count(tallies.warheads_assembled[t], bin_wa)
+        if base_mode == 2 and t >= ctl_from:
+            _count(pairing.pu[t], bin_dpu)
+            _count(pairing.heu[t], bin_dheu)
+            _count(pairing.warheads_possible[t], bin_dwp)
+            _count(pairing.warheads_assembled[t], bin_dwa)

@@ -1,0 +1,122 @@
+"""Build the Results dataset from what the engine accumulated (see ``docs/results.md``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import xarray as xr
+
+from .._version import __version__
+from ..compile.plan import Plan
+from ..engine.accumulate import Accumulator
+from ..metrics import METRICS, SUMMED, binned
+from ..months import format_month
+from ..options import RunOptions
+
+SCHEMA = "detente-results/1"
+DEAL_EVENTS = ("in_force", "cheated", "detected")
+
+
+def months_coordinate(months: list[str]) -> np.ndarray:
+    """``"YYYY-MM"`` labels → ``datetime64[ns]`` month starts."""
+    return np.array(months, dtype="datetime64[M]").astype("datetime64[ns]")
+
+
+def var(name: str) -> str:
+    """Dataset variable name of a metric (``delta:pu_kg`` → ``delta_pu_kg``)."""
+    return name.replace(":", "_")
+
+
+def bin_coordinates(metrics) -> dict[str, tuple]:
+    coords = {}
+    for m in metrics:
+        dim = f"{m.binning}_bin"
+        coords[dim] = (dim, np.arange(m.bins.size))
+        coords[f"{dim}_lower"] = (dim, m.bins.lower_edges(), {"long_name": f"lower edge of the {m.binning} bins",
+                                                             "units": m.unit})
+        coords[f"{dim}_upper"] = (dim, m.bins.upper_edges(), {"units": m.unit})
+    return coords
+
+
+def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dataset:
+    """Histograms, exact sums, deal counts, per-sample values at the horizon and the kept
+    parameter draws of a finished run, with coordinates and units."""
+    names = [s.name for s in plan.scenarios]
+    paired = plan.baseline is not None
+    metrics = binned(plan.with_missiles, paired)
+    regions = [r.id for r in plan.missiles.regions] if plan.with_missiles else []
+    specs = plan.parameter_specs()
+    counts = {s: total.counts(s) for s in names}
+    data: dict[str, tuple] = {}
+    for m in metrics:
+        shape = counts[names[0]].get(m.name, counts[names[-1]].get(m.name)).shape
+        stacked = np.zeros((len(names), *shape), dtype=np.int32)
+        for i, s in enumerate(names):
+            if m.name in counts[s]:
+                stacked[i] = counts[s].pop(m.name)
+        dims = ("scenario", "region", "date", f"{m.binning}_bin") if m.per_region else (
+            "scenario", "date", f"{m.binning}_bin")
+        data[f"counts_{var(m.name)}"] = (dims, stacked, {
+            "units": "samples", "metric": m.name, "metric_units": m.unit, "long_name": f"histogram of {m.label}"})
+    for metric in SUMMED:
+        data[f"sum_{metric}"] = (("scenario", "date"), np.stack([total.summed(s, metric) for s in names]), {
+            "units": f"{METRICS[metric].unit} summed over samples", "long_name": f"sum of {METRICS[metric].label}"})
+    if regions:
+        data["sum_p_arrive"] = (("scenario", "region", "date"), np.stack([total.summed(s, "p_arrive") for s in names]),
+                                {"units": "1 summed over samples", "long_name": "sum of P(at least one arrives); "
+                                 "evaluated each January from the start and at the horizon, 0 elsewhere"})
+    for event in DEAL_EVENTS:
+        data[f"deal_{event}"] = (("scenario", "date"), np.stack([counts[s][f"deal:{event}"] for s in names]), {
+            "units": "samples", "long_name": f"samples with the deal {event.replace('_', ' ')} in each month"})
+    per_sample = {s: total.per_sample(s) for s in names}
+    n = options.samples
+    known = list(dict.fromkeys(m for s in names for m in per_sample[s]))
+    plain = [m for m in known if ":" not in m]
+    for metric in plain:
+        values = np.stack([per_sample[s].get(metric, np.full(n, np.nan, np.float32)) for s in names])
+        info = METRICS[metric]
+        data[f"horizon_{metric}"] = (("scenario", "sample"), values, {
+            "units": info.unit, "long_name": f"{info.label}, per sample at the horizon"})
+    for metric in ("deliverable", "p_arrive") if regions else ():
+        values = np.stack([np.stack([per_sample[s][f"{metric}:{r}"] for r in regions]) for s in names])
+        info = METRICS[metric]
+        data[f"horizon_{metric}"] = (("scenario", "region", "sample"), values, {
+            "units": info.unit, "long_name": f"{info.label}, per sample at the horizon"})
+    draws = total.kept_draws(specs)
+    kept = len(next(iter(draws.values()))) if draws else 0
+    data["draws"] = (("parameter", "kept_sample"), np.stack([draws[p] for p in specs]) if draws
+                     else np.zeros((len(specs), 0)), {"long_name": "parameter draws of the first samples"})
+    coords = {
+        "scenario": ("scenario", names),
+        "date": ("date", months_coordinate(plan.grid.labels())),
+        "start": ("scenario", months_coordinate([format_month(s.start) for s in plan.scenarios]),
+                  {"long_name": "scenario start"}),
+        "has_deal": ("scenario", np.array([d is not None for d in plan.deals]),
+                     {"long_name": "the scenario has phases (a deal)"}),
+        "sample": ("sample", np.arange(n)),
+        "kept_sample": ("kept_sample", np.arange(kept)),
+        "parameter": ("parameter", list(specs)),
+        "parameter_spec": ("parameter", [json.dumps(spec.model_dump(mode="json"))
+                                         for spec in specs.values()], {"long_name": "distribution and sources (JSON)"}),
+        **bin_coordinates(metrics),
+    }
+    if regions:
+        coords["region"] = ("region", regions)
+        coords["region_name"] = ("region", [r.name for r in plan.missiles.regions])
+    attrs = {
+        "schema": SCHEMA,
+        "seed": options.seed,
+        "samples": options.samples,
+        "version": __version__,
+        "input_hash": plan.input_hash(),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "profile": plan.profile.name,
+        "start": format_month(plan.grid.start),
+        "horizon": format_month(plan.grid.end),
+        "baseline": names[plan.baseline] if paired else "",
+        "threshold": plan.threshold,
+        "missiles": int(plan.with_missiles),
+    }
+    return xr.Dataset(data, coords=coords, attrs=attrs)

@@ -1,0 +1,220 @@
+"""The tables every face shows — what each deal buys, deliverable warheads by region, the
+comparison dates, the parameter table — and the number formats they share. The CLI, the report
+and the web app take their tables from here."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..months import format_month, parse_month
+from .results import QUANTILES, Results
+
+DEAL_SHARES = ("in_force", "cheated", "detected")
+
+
+# -- number formats ------------------------------------------------------------------------
+def number(value: float | None, unit: str = "") -> str:
+    """A value as a reader wants it: whole warheads and months, kg to 3 significant figures
+    (one decimal below 100), shares to two decimals; "–" for undefined or beyond the horizon."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    value = value + 0.0  # no "-0"
+    if unit == "share":
+        return f"{value:.2f}"
+    if unit in ("months", "warheads"):
+        return f"{value:,.0f}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+
+
+def interval(row, unit: str = "", scale: float = 1.0) -> str:
+    """``median (p5–p95)`` of a summary row; ``scale`` −1 flips a paired difference into what a
+    deal averts."""
+    if row is None:
+        return "–"
+    lo, mid, hi = row["p5"] * scale, row["p50"] * scale, row["p95"] * scale
+    if scale < 0:
+        lo, hi = hi, lo
+    return f"{number(mid, unit)} ({number(lo, unit)}–{number(hi, unit)})"
+
+
+def percent(value: float | None) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:.0%}"
+
+
+# -- dates ---------------------------------------------------------------------------------
+def compare_dates(results: Results) -> list[str]:
+    """5 and 10 years after the earliest scenario start, and the horizon."""
+    start = min(parse_month(results.start(s)) for s in results.scenarios)
+    wanted = [format_month(start + 60), format_month(start + 120), results.months[-1]]
+    return [d for d in dict.fromkeys(wanted) if d in results.months]
+
+
+def report_dates(results: Results) -> list[str]:
+    """Every January, the comparison dates and the horizon, in order."""
+    return sorted(set(results.default_dates()) | set(compare_dates(results)))
+
+
+def evaluated(results: Results, date: str) -> bool:
+    """Whether deliveries were evaluated in ``date`` (each January from the start, the horizon)."""
+    if not results.regions:
+        return False
+    counts = results.counts(f"deliverable:{results.regions[0]}").values[0]
+    return bool(counts[results.months.index(date)].sum() > 0)
+
+
+# -- rows of the summary that are not histograms ---------------------------------------------
+def _stats(x: np.ndarray) -> list[float]:
+    """Mean (NaN if any value is infinite) and the reported quantiles of per-sample values."""
+    q = np.quantile(x, QUANTILES, method="inverted_cdf")
+    mean = float(x.mean()) if np.isfinite(x).all() else np.nan
+    return [mean, *q]
+
+
+def deal_rows(results: Results, dates: list[str], index: list[int]) -> list[list]:
+    """P(≥ 1 arrives) per region, and the deal shares, at ``dates``."""
+    rows = []
+    blank = [np.nan] * len(QUANTILES)
+    for region in results.regions:
+        p = results.p_arrive(region).values[:, index]
+        for i, scenario in enumerate(results.scenarios):
+            rows += [[scenario, f"p_arrive:{region}", d, p[i, j], *blank]
+                     for j, d in enumerate(dates) if not np.isnan(p[i, j])]
+    for event in DEAL_SHARES:
+        p = results.probability(event).values[:, index]
+        for i, scenario in enumerate(results.scenarios):
+            if results.has_deal(scenario):
+                rows += [[scenario, f"p_{event}", d, p[i, j], *blank] for j, d in enumerate(dates)]
+    return rows
+
+
+def horizon_rows(results: Results) -> list[list]:
+    """Per-sample summaries at the horizon: months to a reliable ICBM, to the threshold, of
+    production halted and of the deal, with their paired changes."""
+    rows = []
+    end = results.months[-1]
+    blank = [np.nan] * len(QUANTILES)
+    base = results.baseline
+    reliable = results.reliable_icbm_month()
+    base_month = reliable.get(base) if base else None
+    for scenario, month in reliable.items():
+        start = results.start(scenario)
+        value = np.nan if month is None else max(results.months.index(month) - results.months.index(start), 0)
+        rows.append([scenario, "months_to_reliable_icbm", end, value, *blank])
+        if base and scenario != base:
+            later = np.inf if month is None else results.months.index(month)
+            sooner = np.inf if base_month is None else results.months.index(base_month)
+            rows.append([scenario, "delta:months_to_reliable_icbm", end, 0.0 if later == sooner else later - sooner,
+                         *blank])
+    n = results.attrs.get("threshold", 0)
+    labels = {"months_to_threshold": f"months_to_{n}_warheads", "months_halted": "months_halted",
+              "deal_months": "deal_months"}
+    known = results.horizon_metrics
+    for metric, label in labels.items():
+        if metric not in known:
+            continue
+        values = results.horizon(metric).values.astype(float)
+        for i, scenario in enumerate(results.scenarios):
+            x = values[i]
+            if np.isnan(x).all():
+                continue
+            if metric == "months_to_threshold":
+                x = np.where(np.isnan(x), np.inf, x)  # not reached by the horizon
+            rows.append([scenario, label, end, *_stats(x)])
+            if metric == "months_to_threshold" and base is not None and scenario != base:
+                b = values[results.scenarios.index(base)]
+                b = np.where(np.isnan(b), np.inf, b)
+                with np.errstate(invalid="ignore"):
+                    d = np.where(np.isinf(x) & np.isinf(b), 0.0, x - b)
+                rows.append([scenario, f"delta:{label}", end, *_stats(d)])
+    return rows
+
+
+# -- what each deal buys ---------------------------------------------------------------------
+class Summary:
+    """Rows of ``results.summary(dates)`` by (scenario, metric, date)."""
+
+    def __init__(self, results: Results, dates: list[str]):
+        frame = results.summary(dates)
+        self.frame = frame
+        self.rows = {(r["scenario"], r["metric"], r["date"]): r for r in frame.to_dict(orient="records")}
+
+    def get(self, scenario: str, metric: str, date: str) -> dict | None:
+        return self.rows.get((scenario, metric, date))
+
+
+def buys(results: Results, dates: list[str], summary: Summary | None = None) -> list[dict]:
+    """What each deal buys at each date: warheads possible, warheads averted (paired), Pu, HEU
+    and the deal shares, as formatted cells."""
+    summary = summary or Summary(results, dates)
+    rows = []
+    for date in dates:
+        for scenario in results.scenarios:
+            def get(metric, scenario=scenario, date=date):
+                return summary.get(scenario, metric, date)
+
+            row = {"date": date, "scenario": scenario,
+                   "warheads": interval(get("warheads_possible"), "warheads"),
+                   "averted": interval(get("delta:warheads_possible"), "warheads", -1.0),
+                   "pu": interval(get("pu_kg"), "kg"), "heu": interval(get("heu_kg"), "kg")}
+            for event in DEAL_SHARES:
+                share = get(f"p_{event}")
+                row[event] = percent(share["mean"]) if share else "–"
+            rows.append(row)
+    return rows
+
+
+def to_horizon(results: Results, summary: Summary | None = None) -> list[dict]:
+    """Months until the threshold, the delay versus the baseline, months of production halted
+    and how long the deal lasted, per scenario."""
+    end = results.months[-1]
+    summary = summary or Summary(results, [end])
+    n = results.attrs["threshold"]
+    rows = []
+    for scenario in results.scenarios:
+        cells = {key: interval(summary.get(scenario, metric, end), "months") for key, metric in (
+            ("to_n", f"months_to_{n}_warheads"), ("delay", f"delta:months_to_{n}_warheads"),
+            ("halted", "months_halted"), ("lasted", "deal_months"))}
+        rows.append({"scenario": scenario, **cells})
+    return rows
+
+
+def regions(results: Results, date: str, summary: Summary | None = None) -> list[dict]:
+    """Deliverable warheads by region at ``date``: expected number (median, 90 %), P(≥ 1
+    arrives) and the paired change, one cell per scenario."""
+    summary = summary or Summary(results, [date])
+    rows = []
+    for region in results.regions:
+        cells = []
+        for scenario in results.scenarios:
+            row = summary.get(scenario, f"deliverable:{region}", date)
+            if row is None or not math.isfinite(row["p50"]):
+                cells.append({"text": "–", "delta": None})
+                continue
+            arrive = summary.get(scenario, f"p_arrive:{region}", date)
+            delta = summary.get(scenario, f"delta:deliverable:{region}", date)
+            text = interval(row, "kg") + (f" · P(≥1) {percent(arrive['mean'])}" if arrive else "")
+            cells.append({"text": text, "delta": interval(delta, "kg") if delta else None})
+        rows.append({"region": region, "cells": cells})
+    return rows
+
+
+# -- the parameter table ---------------------------------------------------------------------
+def parameter_rows(specs: dict) -> list[dict]:
+    """Every uncertain input: distribution, 90 % range, unit, sources and judgement basis."""
+    rows = []
+    for name, spec in specs.items():
+        lo, hi = spec.quantile(0.05), spec.quantile(0.95)
+        span = (f"{format_month(round(lo))} – {format_month(round(hi))}" if spec.unit == "month"
+                else f"{lo:.4g} – {hi:.4g}")
+        basis = []
+        if spec.source:
+            basis.append("sources: " + ", ".join(spec.source))
+        if spec.judgement:
+            basis.append(f"judgement: {spec.basis}")
+        elif spec.basis:
+            basis.append(spec.basis)
+        rows.append({"parameter": name, "distribution": spec.describe(), "range90": span, "unit": spec.unit or "",
+                     "sources": list(spec.source), "judgement": spec.judgement, "basis": "; ".join(basis)})
+    return rows

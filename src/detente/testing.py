@@ -1,0 +1,108 @@
+"""Public test helpers: compare Results exactly, and a conformance battery that every facility
+kind and every measure kind of a profile must pass (the same checks, whatever the kind).
+
+Use them in your own tests of profiles and scenarios::
+
+    from detente.testing import assert_results_identical, check_facility_kinds, check_measure_kinds
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+import xarray as xr
+
+from .results.results import Results
+
+
+def assert_results_identical(a: Results, b: Results, scenarios: list[str] | None = None,
+                             ignore_attrs: tuple[str, ...] = ("created_at",)) -> None:
+    """Every histogram, sum, per-sample value and draw of ``scenarios`` (default: all) equal to
+    the last bit, NaN equal to NaN, with the same coordinates and attributes (but for
+    ``ignore_attrs``). Raises ``AssertionError`` naming the first difference."""
+    left, right = a.dataset, b.dataset
+    if scenarios is not None:
+        left, right = left.sel(scenario=scenarios), right.sel(scenario=scenarios)
+        names = [n for n in left.data_vars if "scenario" in left[n].dims]
+        left, right = left[names], right[names]
+    assert set(left.data_vars) == set(right.data_vars), (
+        f"variables differ: {sorted(set(left.data_vars) ^ set(right.data_vars))}")
+    for name in left.data_vars:
+        assert left[name].dims == right[name].dims, f"{name}: dims {left[name].dims} != {right[name].dims}"
+        assert np.array_equal(left[name].values, right[name].values,
+                              equal_nan=left[name].dtype.kind == "f"), f"{name}: values differ"
+    for name in left.coords:
+        xr.testing.assert_equal(left[name], right[name])
+    if scenarios is None:
+        keep = {k: v for k, v in a.attrs.items() if k not in ignore_attrs}
+        other = {k: v for k, v in b.attrs.items() if k not in ignore_attrs}
+        assert keep == other, f"attributes differ: {set(keep.items()) ^ set(other.items())}"
+
+
+# -- the conformance battery ------------------------------------------------------------------
+def facility_kinds(profile) -> dict[str, list[str]]:
+    """Facility ids of a profile by kind."""
+    out: dict[str, list[str]] = {}
+    for f in profile.facilities:
+        out.setdefault(f.kind, []).append(f.id)
+    return out
+
+
+def _plan(profile, scenario_text: dict):
+    from .api import check
+    from .inputs.scenario import Scenario
+
+    scenario = Scenario.model_validate(scenario_text)
+    return check([scenario], profile=profile, horizon="2040-12")
+
+
+def check_facility_kinds(profile) -> Iterator[tuple[str, Callable[[], None]]]:
+    """(name, check) for every facility of the profile: a freeze naming it compiles and
+    restricts exactly its own control row; its parameters carry sources or a judgement."""
+    params = profile.parameters()
+    start = f"{profile.today // 12:04d}-{profile.today % 12 + 1:02d}"
+    for facility in profile.facilities:
+        def restricts_itself(facility=facility):
+            text = {"name": "conformance", "title": "t", "start": start, "phases": [{
+                "id": "p", "name": "p", "start": {"at": "signature"},
+                "duration_months": {"dist": "fixed", "value": 1, "judgement": True, "basis": "test"},
+                "measures": [{"kind": "freeze", "facilities": [facility.id]}]}]}
+            plan = _plan(profile, text)
+            level = plan.deals[0].level[0]
+            row = plan.control_row(facility.id)
+            assert level[row] > 0, f"{facility.id}: a freeze naming it does not restrict it"
+            assert (np.delete(level, row) == 0).all(), f"{facility.id}: a freeze naming it restricts other rows"
+
+        def parameters_are_sourced(facility=facility):
+            mine = {k: v for k, v in params.items() if k.startswith(f"{facility.id}.")}
+            for name, spec in mine.items():
+                assert spec.source or (spec.judgement and spec.basis), f"{name}: no source and no judgement basis"
+
+        yield f"{facility.kind}:{facility.id}:restricts-itself", restricts_itself
+        yield f"{facility.kind}:{facility.id}:parameters-sourced", parameters_are_sourced
+
+
+def check_measure_kinds(profile) -> Iterator[tuple[str, Callable[[], None]]]:
+    """(name, check) for every measure kind: a phase holding it alone compiles against the
+    profile, and the profile has a value for it (reciprocity weighs it)."""
+    from .inputs.vocabulary import FACILITY_MEASURES, MEASURE_KINDS
+
+    start = f"{profile.today // 12:04d}-{profile.today % 12 + 1:02d}"
+    examples = {"flight-test-moratorium": {"classes": ["icbm"]},
+                "ship-out": {"pu_share": {"dist": "fixed", "value": 1, "judgement": True, "basis": "test"},
+                             "heu_share": {"dist": "fixed", "value": 1, "judgement": True, "basis": "test"}}}
+    for kind in MEASURE_KINDS:
+        def compiles(kind=kind):
+            measure = {"kind": kind, **examples.get(kind, {})}
+            if kind in FACILITY_MEASURES:
+                measure["all_facilities"] = True
+            text = {"name": "conformance", "title": "t", "start": start, "phases": [{
+                "id": "p", "name": "p", "start": {"at": "signature"},
+                "duration_months": {"dist": "fixed", "value": 1, "judgement": True, "basis": "test"},
+                "measures": [measure]}]}
+            plan = _plan(profile, text)
+            assert plan.deals[0].phases == 1
+            assert kind in profile.values.measures, f"the profile has no value for measure {kind!r}"
+
+        yield f"measure:{kind}:compiles", compiles
