@@ -44,16 +44,17 @@ def check(
     profile: str | Profile = "dprk",
     baseline: str | None = None,
     options: RunOptions | None = None,
-    missiles: MissileForce | None = None,
+    missile_evidence: MissileForce | None = None,
     **overrides,
 ) -> Plan:
     """Check scenarios against the profile exactly as a run does — names of facilities, sites,
-    sanctions and phases, start dates, the horizon — and return the compiled plan. Raises
+    sanctions and phases, start dates, the horizon — and return the compiled plan
+    (``missile_evidence`` replaces the profile's bundled missile evidence). Raises
     :class:`~detente.InputError` naming the file, field and reason."""
     loaded = _scenarios(scenarios)
     prof = _profile(profile)
     opts = _options(options, overrides)
-    return compile_plan(prof, loaded, missiles or load_missiles(prof.name), opts.horizon, baseline,
+    return compile_plan(prof, loaded, missile_evidence or load_missiles(prof.name), opts.horizon, baseline,
                         opts.threshold, opts.missiles)
 
 

@@ -126,13 +126,19 @@ class UnitBins:
 Bins = CountBins | KgBins | SignedCountBins | SignedKgBins | UnitBins
 
 
-def quantiles(counts: np.ndarray, bins: Bins, qs: np.ndarray) -> np.ndarray:
-    """Quantiles from histograms ``counts`` (..., size) → (..., len(qs)). NaN where empty."""
+def quantiles(counts: np.ndarray, bins: Bins, qs: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
+    """Quantiles from histograms ``counts`` (..., k) → (..., len(qs)); NaN where empty.
+
+    ``index`` (k,) says which of the ``bins`` the last axis holds (default: all of them, in
+    order): a histogram trimmed to the bins that hold any sample gives the same quantiles."""
     counts = np.asarray(counts)
+    index = np.arange(bins.size) if index is None else np.asarray(index)
     cdf = np.cumsum(counts, axis=-1)
     total = cdf[..., -1:]
     out = np.full(counts.shape[:-1] + (len(qs),), np.nan)
-    lower, upper = bins.lower_edges(), bins.upper_edges()
+    lower, upper = bins.lower_edges()[index], bins.upper_edges()[index]
+    zero = np.flatnonzero(index == getattr(bins, "zero", -1))
+    zero = int(zero[0]) if zero.size else -1
     for j, q in enumerate(qs):
         target = q * total  # smallest bin whose cdf reaches q·N (inverted CDF)
         k = np.argmax(cdf >= np.maximum(target, 1e-12) - 1e-9 * total, axis=-1)
@@ -144,15 +150,20 @@ def quantiles(counts: np.ndarray, bins: Bins, qs: np.ndarray) -> np.ndarray:
             with np.errstate(invalid="ignore", divide="ignore"):
                 frac = np.clip((target[..., 0] - before) / inside, 0, 1)
             value = lower[k] + (upper[k] - lower[k]) * frac
-            value = np.where(k == getattr(bins, "zero", -1), 0.0, value)
+            value = np.where(k == zero, 0.0, value)
         else:
             value = lower[k]
         out[..., j] = np.where(total[..., 0] > 0, value, np.nan)
     return out
 
 
-def mean_from_counts(counts: np.ndarray, bins: Bins) -> np.ndarray:
-    """Mean of a count histogram (exact for CountBins below the overflow bin)."""
+def mean_from_counts(counts: np.ndarray, bins: Bins, index: np.ndarray | None = None) -> np.ndarray:
+    """Mean of a histogram (exact for CountBins below the overflow bin); ``index`` as in
+    :func:`quantiles` (the sum runs over every bin, so trimming does not change a bit)."""
+    if index is not None:
+        full = np.zeros(counts.shape[:-1] + (bins.size,), dtype=counts.dtype)
+        full[..., index] = counts
+        counts = full
     total = counts.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return (counts * bins.centres()).sum(axis=-1) / total
@@ -169,6 +180,13 @@ def signed_log_bin(d: np.ndarray, bins: KgBins) -> np.ndarray:
     """Bin indices of signed values in :class:`SignedKgBins` around ``bins`` (vectorised)."""
     half = bins.size - 1
     return np.where(d >= 0, half + log_bin(np.abs(d), bins), half - log_bin(np.abs(d), bins))
+
+
+def trim(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The contiguous run of bins (last axis) holding any sample, and their bin indices."""
+    used = np.flatnonzero(counts.reshape(-1, counts.shape[-1]).any(axis=0))
+    lo, hi = (int(used[0]), int(used[-1])) if used.size else (0, 0)
+    return counts[..., lo:hi + 1], np.arange(lo, hi + 1)
 
 
 def count_rows(index: np.ndarray, size: int) -> np.ndarray:

@@ -64,6 +64,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("cheated", "1", "Covert production occurred (0/1)", "per-sample"),
     Metric("detected", "1", "Cheating detected (0/1)", "per-sample"),
 )}
+DEAL_EVENTS = ("in_force", "cheated", "detected")  # shares counted per month for deals
 SUMMED = ("pu_kg", "heu_kg")  # binned metrics whose means come from exact sums
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..compile.plan import Plan
-from ..metrics import binned
+from ..metrics import DEAL_EVENTS, binned
 from .streams import BLOCK_SIZE, KEEP_DRAWS
 
 HISTORY = "(history)"  # the shared months before the branch
@@ -30,7 +30,7 @@ def new_tally(plan: Plan, paired: bool, history: bool = False) -> Tally:
         shape = (regions, size, metric.bins.size) if metric.per_region else (size, metric.bins.size)
         tally[metric.name] = np.zeros(shape, dtype=np.int32)
     if not history:
-        tally.update({f"deal:{m}": np.zeros(size, dtype=np.int64) for m in ("in_force", "cheated", "detected")})
+        tally.update({f"deal:{m}": np.zeros(size, dtype=np.int64) for m in DEAL_EVENTS})
     return tally
 
 

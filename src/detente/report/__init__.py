@@ -14,6 +14,7 @@ import numpy as np
 
 from ..analysis.sensitivity import rank_importance
 from ..inputs.bibliography import load_bibliography
+from ..metrics import DEAL_EVENTS
 from ..results import charts, tables
 
 CORE = ("warheads_possible", "pu_kg", "heu_kg")
@@ -63,7 +64,7 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
             "Chance an ICBM delivers its warhead in a test: flight reliability × re-entry.")
     deals = [s for s in results.scenarios if results.has_deal(s)]
     if deals:
-        for event in ("in_force", "cheated", "detected"):
+        for event in DEAL_EVENTS:
             add("outcome", f"p_{event}", charts.probability_chart(results, event), "Share of samples.")
     drivers = []
     for scenario in results.scenarios:

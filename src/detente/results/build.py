@@ -11,12 +11,12 @@ import xarray as xr
 from .._version import __version__
 from ..compile.plan import Plan
 from ..engine.accumulate import Accumulator
-from ..metrics import METRICS, SUMMED, binned
+from ..histograms import trim
+from ..metrics import DEAL_EVENTS, METRICS, SUMMED, binned
 from ..months import format_month
 from ..options import RunOptions
 
 SCHEMA = "detente-results/1"
-DEAL_EVENTS = ("in_force", "cheated", "detected")
 
 
 def months_coordinate(months: list[str]) -> np.ndarray:
@@ -29,15 +29,11 @@ def var(name: str) -> str:
     return name.replace(":", "_")
 
 
-def bin_coordinates(metrics) -> dict[str, tuple]:
-    coords = {}
-    for m in metrics:
-        dim = f"{m.binning}_bin"
-        coords[dim] = (dim, np.arange(m.bins.size))
-        coords[f"{dim}_lower"] = (dim, m.bins.lower_edges(), {"long_name": f"lower edge of the {m.binning} bins",
-                                                             "units": m.unit})
-        coords[f"{dim}_upper"] = (dim, m.bins.upper_edges(), {"units": m.unit})
-    return coords
+def bin_coordinates(m, dim: str, index: np.ndarray) -> dict[str, tuple]:
+    """A histogram's bin dimension: the bin numbers it holds of the metric's bins, and their edges."""
+    return {dim: (dim, index, {"long_name": f"bin number among the {m.bins.size} {m.binning} bins"}),
+            f"{dim}_lower": (dim, m.bins.lower_edges()[index], {"long_name": "lower bin edge", "units": m.unit}),
+            f"{dim}_upper": (dim, m.bins.upper_edges()[index], {"long_name": "upper bin edge", "units": m.unit})}
 
 
 def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dataset:
@@ -50,14 +46,17 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
     specs = plan.parameter_specs()
     counts = {s: total.counts(s) for s in names}
     data: dict[str, tuple] = {}
+    bin_coords: dict[str, tuple] = {}
     for m in metrics:
         shape = counts[names[0]].get(m.name, counts[names[-1]].get(m.name)).shape
         stacked = np.zeros((len(names), *shape), dtype=np.int32)
         for i, s in enumerate(names):
             if m.name in counts[s]:
                 stacked[i] = counts[s].pop(m.name)
-        dims = ("scenario", "region", "date", f"{m.binning}_bin") if m.per_region else (
-            "scenario", "date", f"{m.binning}_bin")
+        stacked, index = trim(stacked)  # only the bins that hold any sample
+        dim = f"{var(m.name)}_bin"
+        bin_coords.update(bin_coordinates(m, dim, index))
+        dims = ("scenario", "region", "date", dim) if m.per_region else ("scenario", "date", dim)
         data[f"counts_{var(m.name)}"] = (dims, stacked, {
             "units": "samples", "metric": m.name, "metric_units": m.unit, "long_name": f"histogram of {m.label}"})
     for metric in SUMMED:
@@ -87,7 +86,8 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
     draws = total.kept_draws(specs)
     kept = len(next(iter(draws.values()))) if draws else 0
     data["draws"] = (("parameter", "kept_sample"), np.stack([draws[p] for p in specs]) if draws
-                     else np.zeros((len(specs), 0)), {"long_name": "parameter draws of the first samples"})
+                     else np.zeros((len(specs), 0)), {"long_name": "parameter draws of the first samples",
+                                          "units": "each parameter's own (coordinate parameter_unit)"})
     coords = {
         "scenario": ("scenario", names),
         "date": ("date", months_coordinate(plan.grid.labels())),
@@ -98,9 +98,10 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
         "sample": ("sample", np.arange(n)),
         "kept_sample": ("kept_sample", np.arange(kept)),
         "parameter": ("parameter", list(specs)),
+        "parameter_unit": ("parameter", [spec.unit or "" for spec in specs.values()]),
         "parameter_spec": ("parameter", [json.dumps(spec.model_dump(mode="json"))
                                          for spec in specs.values()], {"long_name": "distribution and sources (JSON)"}),
-        **bin_coordinates(metrics),
+        **bin_coords,
     }
     if regions:
         coords["region"] = ("region", regions)

@@ -20,11 +20,11 @@ from pydantic import TypeAdapter
 from ..errors import InputError
 from ..histograms import CountBins, mean_from_counts, quantiles
 from ..inputs.uncertain import Spec
-from ..metrics import METRICS, SUMMED, Metric, metric
+from ..metrics import DEAL_EVENTS, METRICS, SUMMED, Metric, metric
 from ..months import format_month, parse_month
-from .build import DEAL_EVENTS, SCHEMA, var
+from .build import SCHEMA, var
+from .summary import QUANTILES, deal_rows, horizon_rows
 
-QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 COLUMNS = ["scenario", "metric", "date", "mean", "p5", "p25", "p50", "p75", "p95"]
 _SPEC = TypeAdapter(Spec)
 
@@ -115,7 +115,8 @@ class Results:
         """``scenario × date × quantile`` of a metric (NaN where a scenario lacks it, e.g. the
         baseline's own paired difference, or in months without any value)."""
         m = self._metric(name)
-        data = quantiles(self.counts(name).values, m.bins, np.asarray(qs))
+        counts = self.counts(name)
+        data = quantiles(counts.values, m.bins, np.asarray(qs), counts[counts.dims[-1]].values)
         for i, s in enumerate(self.scenarios):
             if not self.has(name, s):
                 data[i] = np.nan
@@ -130,7 +131,9 @@ class Results:
         m = self._metric(name)
         plain = m.name.removeprefix("delta:")
         n = self.attrs["samples"]
-        counts = self.counts(name).values
+        counts = self.counts(name)
+        index = counts[counts.dims[-1]].values
+        counts = counts.values
         if plain in SUMMED:
             total = self.dataset[f"sum_{plain}"].values.copy()
             if m.paired:
@@ -138,7 +141,7 @@ class Results:
             counted = counts.sum(axis=-1) > 0
             data = np.where(counted, total / n, np.nan)
         else:
-            data = mean_from_counts(counts, m.bins)
+            data = mean_from_counts(counts, m.bins, index)
         for i, s in enumerate(self.scenarios):
             if not self.has(name, s):
                 data[i] = np.nan
@@ -178,7 +181,8 @@ class Results:
         if region not in self.regions:
             raise InputError(f"unknown region {region!r}; known: {', '.join(self.regions)}", field="region")
         share = self.dataset["sum_p_arrive"].sel(region=region) / self.attrs["samples"]
-        started = self.counts(f"deliverable:{region}").sum("deliverable_bin") > 0
+        counts = self.counts(f"deliverable:{region}")
+        started = counts.sum(counts.dims[-1]) > 0
         return share.where(started).rename(f"p_arrive:{region}").assign_attrs(units="1")
 
     def reliable_icbm_month(self, level: float = 0.8, chance: float = 0.5) -> dict[str, str | None]:
@@ -186,8 +190,9 @@ class Results:
         (empty for a run without the missile model)."""
         if "icbm_reliability" not in self.metrics:
             return {}
-        edges = METRICS["icbm_reliability"].bins.lower_edges()
-        counts = self.counts("icbm_reliability").values
+        counts = self.counts("icbm_reliability")
+        edges = counts[f"{counts.dims[-1]}_lower"].values
+        counts = counts.values
         total = counts.sum(axis=-1)
         above = counts[..., edges >= level - 1e-12].sum(axis=-1)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -200,8 +205,13 @@ class Results:
 
     def overflowed(self) -> list[str]:
         """Count metrics whose top bin was reached (quantiles there are lower bounds)."""
-        return [name for name in self.metrics if isinstance(self._metric(name).bins, CountBins)
-                and bool(self.counts(name).values[..., -1].any())]
+        out = []
+        for name in self.metrics:
+            bins, counts = self._metric(name).bins, self.counts(name)
+            top = counts[counts.dims[-1]].values[-1] == bins.size - 1
+            if isinstance(bins, CountBins) and top and bool(counts.values[..., -1].any()):
+                out.append(name)
+        return out
 
     # -- tables ----------------------------------------------------------------------------
     def default_dates(self) -> list[str]:
@@ -234,8 +244,6 @@ class Results:
         for deals ``p_in_force``, ``p_cheated``, ``p_detected`` (the share in ``mean``); at the
         horizon, per-sample metrics such as ``months_to_<N>_warheads`` and ``months_halted``.
         """
-        from .tables import deal_rows, horizon_rows
-
         dates = self.check_dates(dates)
         index = [self.months.index(d) for d in dates]
         rows = []
@@ -319,7 +327,7 @@ class Results:
             raise InputError(f"not Détente results of schema {SCHEMA!r}", file=str(path))
         dataset = dataset.drop_vars([n for n in dataset.data_vars if "derived" in dataset[n].attrs])
         dataset = dataset.drop_dims([d for d in ("quantile",) if d in dataset.dims])
-        for name in ("scenario", "region", "parameter", "parameter_spec", "region_name"):
+        for name in ("scenario", "region", "parameter", "parameter_spec", "parameter_unit", "region_name"):
             if name in dataset.coords and dataset[name].dtype.kind == "O":
                 dataset[name] = dataset[name].astype(str)
         return cls(dataset)

@@ -6,12 +6,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
+from ..metrics import DEAL_EVENTS
 from ..months import format_month, parse_month
-from .results import QUANTILES, Results
-
-DEAL_SHARES = ("in_force", "cheated", "detected")
+from .results import Results
 
 
 # -- number formats ------------------------------------------------------------------------
@@ -64,73 +61,6 @@ def evaluated(results: Results, date: str) -> bool:
     return bool(counts[results.months.index(date)].sum() > 0)
 
 
-# -- rows of the summary that are not histograms ---------------------------------------------
-def _stats(x: np.ndarray) -> list[float]:
-    """Mean (NaN if any value is infinite) and the reported quantiles of per-sample values."""
-    q = np.quantile(x, QUANTILES, method="inverted_cdf")
-    mean = float(x.mean()) if np.isfinite(x).all() else np.nan
-    return [mean, *q]
-
-
-def deal_rows(results: Results, dates: list[str], index: list[int]) -> list[list]:
-    """P(≥ 1 arrives) per region, and the deal shares, at ``dates``."""
-    rows = []
-    blank = [np.nan] * len(QUANTILES)
-    for region in results.regions:
-        p = results.p_arrive(region).values[:, index]
-        for i, scenario in enumerate(results.scenarios):
-            rows += [[scenario, f"p_arrive:{region}", d, p[i, j], *blank]
-                     for j, d in enumerate(dates) if not np.isnan(p[i, j])]
-    for event in DEAL_SHARES:
-        p = results.probability(event).values[:, index]
-        for i, scenario in enumerate(results.scenarios):
-            if results.has_deal(scenario):
-                rows += [[scenario, f"p_{event}", d, p[i, j], *blank] for j, d in enumerate(dates)]
-    return rows
-
-
-def horizon_rows(results: Results) -> list[list]:
-    """Per-sample summaries at the horizon: months to a reliable ICBM, to the threshold, of
-    production halted and of the deal, with their paired changes."""
-    rows = []
-    end = results.months[-1]
-    blank = [np.nan] * len(QUANTILES)
-    base = results.baseline
-    reliable = results.reliable_icbm_month()
-    base_month = reliable.get(base) if base else None
-    for scenario, month in reliable.items():
-        start = results.start(scenario)
-        value = np.nan if month is None else max(results.months.index(month) - results.months.index(start), 0)
-        rows.append([scenario, "months_to_reliable_icbm", end, value, *blank])
-        if base and scenario != base:
-            later = np.inf if month is None else results.months.index(month)
-            sooner = np.inf if base_month is None else results.months.index(base_month)
-            rows.append([scenario, "delta:months_to_reliable_icbm", end, 0.0 if later == sooner else later - sooner,
-                         *blank])
-    n = results.attrs.get("threshold", 0)
-    labels = {"months_to_threshold": f"months_to_{n}_warheads", "months_halted": "months_halted",
-              "deal_months": "deal_months"}
-    known = results.horizon_metrics
-    for metric, label in labels.items():
-        if metric not in known:
-            continue
-        values = results.horizon(metric).values.astype(float)
-        for i, scenario in enumerate(results.scenarios):
-            x = values[i]
-            if np.isnan(x).all():
-                continue
-            if metric == "months_to_threshold":
-                x = np.where(np.isnan(x), np.inf, x)  # not reached by the horizon
-            rows.append([scenario, label, end, *_stats(x)])
-            if metric == "months_to_threshold" and base is not None and scenario != base:
-                b = values[results.scenarios.index(base)]
-                b = np.where(np.isnan(b), np.inf, b)
-                with np.errstate(invalid="ignore"):
-                    d = np.where(np.isinf(x) & np.isinf(b), 0.0, x - b)
-                rows.append([scenario, f"delta:{label}", end, *_stats(d)])
-    return rows
-
-
 # -- what each deal buys ---------------------------------------------------------------------
 class Summary:
     """Rows of ``results.summary(dates)`` by (scenario, metric, date)."""
@@ -158,7 +88,7 @@ def buys(results: Results, dates: list[str], summary: Summary | None = None) -> 
                    "warheads": interval(get("warheads_possible"), "warheads"),
                    "averted": interval(get("delta:warheads_possible"), "warheads", -1.0),
                    "pu": interval(get("pu_kg"), "kg"), "heu": interval(get("heu_kg"), "kg")}
-            for event in DEAL_SHARES:
+            for event in DEAL_EVENTS:
                 share = get(f"p_{event}")
                 row[event] = percent(share["mean"]) if share else "–"
             rows.append(row)

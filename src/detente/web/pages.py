@@ -5,6 +5,7 @@ polls ``/api/runs/{id}`` for live progress (without it, the page refreshes itsel
 
 from __future__ import annotations
 
+import functools
 import secrets
 from pathlib import Path
 from urllib.parse import urlencode
@@ -58,6 +59,13 @@ def headline(results: Results) -> list[dict]:
             for s in results.scenarios for d in dates]
 
 
+@functools.lru_cache(maxsize=32)
+def stored_tables(path: str, mtime_ns: int) -> dict:
+    """The comparison and headline tables of a stored run (``mtime_ns`` keys the cache)."""
+    results = Results.from_netcdf(path)
+    return {"comparison": comparison(results) if results.baseline else None, "headline": headline(results)}
+
+
 def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     store = service.store
@@ -72,12 +80,12 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
     def missing(request: Request, what: str) -> HTMLResponse:
         return render(request, "error.html", 404, title="Not found", message=what)
 
-    def results_of(run: dict) -> Results | None:
-        """A finished run's Results, read back from its NetCDF file."""
+    def tables_of(run: dict) -> dict | None:
+        """A finished run's tables, from its Results read back from NetCDF (kept per file)."""
         path = store.run_dir(run["id"]) / "results.nc"
         if run["status"] != "done" or not path.is_file():
             return None
-        return Results.from_netcdf(path)
+        return stored_tables(str(path), path.stat().st_mtime_ns)
 
     # -- library and scenarios -----------------------------------------------------------
     @router.get("/", response_class=HTMLResponse)
@@ -230,9 +238,9 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
         run = store.run(run_id)
         if run is None:
             return missing(request, f"There is no run {run_id}.")
-        results = results_of(run)
-        has_report = results is not None and (store.run_dir(run_id) / "report.html").is_file()
-        rows = headline(results) if results is not None and not has_report else None
+        stored = tables_of(run)
+        has_report = stored is not None and (store.run_dir(run_id) / "report.html").is_file()
+        rows = stored["headline"] if stored is not None and not has_report else None
         compare_link = None
         if run["status"] == "done":
             if run["baseline"]:
@@ -270,11 +278,10 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
             found = store.run(run)
             if found is None:
                 return missing(request, f"There is no run {run}.")
-            results = results_of(found)
-            has_report = results is not None and (store.run_dir(run) / "report.html").is_file()
+            stored = tables_of(found)
+            has_report = stored is not None and (store.run_dir(run) / "report.html").is_file()
             return render(request, "compare_run.html", title="Compare", run=run_info(found),
-                          table=comparison(results) if results is not None and results.baseline else None,
-                          has_report=has_report)
+                          table=stored["comparison"] if stored is not None else None, has_report=has_report)
         params = request.query_params
         values = {**RUN_DEFAULTS, "scenarios": params.getlist("scenarios") or ["mount-2019"]}
         for key in ("baseline", "samples", "seed", "horizon", "threshold"):

@@ -149,7 +149,7 @@ class Service:
             latest = max(s.start for s in scenarios)
             if end < latest:
                 raise InputError(f"{horizon} is before the scenario start {format_month(latest)}", field="horizon")
-        return check(scenarios, profile=self.profile, missiles=self.missiles, baseline=baseline, horizon=horizon,
+        return check(scenarios, profile=self.profile, missile_evidence=self.missiles, baseline=baseline, horizon=horizon,
                      threshold=threshold)
 
     def create_run(self, *, scenarios: list[str], baseline: str | None, samples: int, seed: int,
