@@ -209,7 +209,8 @@ def test_input_hash_covers_every_input():
     assert detente.check("mount-2019", horizon="2040-12", missiles=False).input_hash() != base.input_hash()
     force = base.missiles
     defence = force.defence.model_copy(update={"shots_per_warhead": force.defence.shots_per_warhead + 1})
-    other = detente.check("mount-2019", horizon="2040-12", missile_evidence=force.model_copy(update={"defence": defence}))
+    changed = force.model_copy(update={"defence": defence})
+    other = detente.check("mount-2019", horizon="2040-12", missile_evidence=changed)
     assert other.input_hash() != base.input_hash()
 
 

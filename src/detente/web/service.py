@@ -149,8 +149,8 @@ class Service:
             latest = max(s.start for s in scenarios)
             if end < latest:
                 raise InputError(f"{horizon} is before the scenario start {format_month(latest)}", field="horizon")
-        return check(scenarios, profile=self.profile, missile_evidence=self.missiles, baseline=baseline, horizon=horizon,
-                     threshold=threshold)
+        return check(scenarios, profile=self.profile, missile_evidence=self.missiles, baseline=baseline,
+                     horizon=horizon, threshold=threshold)
 
     def create_run(self, *, scenarios: list[str], baseline: str | None, samples: int, seed: int,
                    horizon: str | None, threshold: int = 200) -> dict:
