@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_cli import run_cli
 
 import detente
-from detente import cli
 from detente.testing import assert_results_identical, check_facility_kinds, check_measure_kinds
 
 PACKAGE = Path(detente.__file__).parent
@@ -127,15 +127,6 @@ def test_the_battery_catches_a_kind_that_misbehaves():
 
 
 # -- the six bugs of the old floor plan ------------------------------------------------------------
-def run_cli(monkeypatch, capsys, *args):
-    monkeypatch.setattr(sys, "argv", ["detente", *args])
-    with pytest.raises(SystemExit) as info:
-        cli.main()
-        raise SystemExit(0)
-    captured = capsys.readouterr()
-    return info.value.code, captured.out, captured.err
-
-
 def test_editor_offers_only_flight_classes_that_validate(tmp_path):
     from fastapi.testclient import TestClient
 
