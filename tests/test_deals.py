@@ -79,35 +79,65 @@ def freeze_everything(verification):
     }]
 
 
-def test_unverified_undeclared_sites_lose_value_when_covert_production_is_likely(tmp_path, profile):
-    yongbyon_only = {"verifier": "IAEA", "sites": ["yongbyon"], "detect_per_month": fixed(0.8),
-                     "dispute_per_month": fixed(0.0), "access_lag_months": fixed(1)}
-    path = scenario_file(tmp_path, "halt-all", freeze_everything(yongbyon_only))
-    bought = {}
-    for p_cheat in (0.0, 1.0):
-        prof = with_dynamics(profile, cheat_undeclared=p_cheat, ntm_detection_per_month=0.0)
-        r = detente.simulate(["no-deal", str(path)], profile=prof, samples=4096, seed=5, horizon="2041-12")
-        bought[p_cheat] = -r.horizon("warheads_possible").diff("scenario").values.mean()
-        # cheating needs an undeclared plant: Kangson (p 0.9) or the new hall (p 0.6)
-        kangson, hall = profile.facility("kangson").exists.p, profile.facility("yongbyon-new-hall").exists.p
-        some_plant = 1 - (1 - kangson) * (1 - hall)
-        cheated = r.probability("cheated").sel(scenario="halt-all").values[-1]
-        assert cheated == pytest.approx(p_cheat * some_plant, abs=0.03)
-    assert bought[1.0] < 0.6 * bought[0.0]
+def undeclared_regime(detect, access=True):
+    return {"verifier": "IAEA", "sites": ["yongbyon"], "undeclared_access": access, "detect_per_month": fixed(detect),
+            "dispute_per_month": fixed(0.0), "access_lag_months": fixed(1)}
 
 
-def test_access_to_undeclared_sites_detects_cheating(tmp_path, profile):
-    prof = with_dynamics(profile, cheat_undeclared=1.0, ntm_detection_per_month=0.0)
-    detected = {}
+def averted_at(results, scenario, date):
+    return -(results.quantiles("delta:warheads_possible", [0.5]).sel(scenario=scenario, date=date).item())
+
+
+def test_verification_deters_covert_production(tmp_path):
+    """Raising detection at undeclared sites from 0.05 to 0.8 a month (nothing else changed, same
+    seed) lowers the chance of covert production and raises what the deal buys at 10 years."""
+    low = scenario_file(tmp_path, "watch-low", freeze_everything(undeclared_regime(0.05)))
+    high = scenario_file(tmp_path, "watch-high", freeze_everything(undeclared_regime(0.8)))
+    r = detente.simulate(["no-deal", str(low), str(high)], samples=8192, seed=5, horizon="2041-12")
+    cheated = r.probability("cheated").sel(date="2037-01")
+    assert cheated.sel(scenario="watch-high") < 0.5 * cheated.sel(scenario="watch-low")
+    assert averted_at(r, "watch-high", "2037-01") > averted_at(r, "watch-low", "2037-01")
+
+
+def test_without_anyone_looking_covert_production_follows_the_temptation(tmp_path, profile):
+    prof = with_dynamics(profile, cheat_temptation=1.0, ntm_detection_per_month=0.0)
+    phases = freeze_everything(undeclared_regime(0.3, access=False))
+    phases[0]["measures"] = [{"kind": "freeze", "facilities": ["kangson", "yongbyon-new-hall"]}]
+    path = scenario_file(tmp_path, "halt-blind", phases)
+    r = detente.simulate(["no-deal", str(path)], profile=prof, samples=4096, seed=5, horizon="2041-12")
+    kangson, hall = profile.facility("kangson").exists.p, profile.facility("yongbyon-new-hall").exists.p
+    some_plant = 1 - (1 - kangson) * (1 - hall)  # covert production needs a plant that exists
+    assert r.probability("cheated").values[1, -1] == pytest.approx(some_plant, abs=0.03)
+    assert r.probability("detected").values[1, -1] == 0.0  # nobody looks at Kangson
+
+
+def test_access_to_undeclared_sites_deters_what_it_would_detect(tmp_path, profile):
+    prof = with_dynamics(profile, ntm_detection_per_month=0.0)
+    shares = {}
     for access in (False, True):
-        regime = {"verifier": "IAEA", "sites": ["yongbyon"], "undeclared_access": access,
-                  "detect_per_month": fixed(0.3), "dispute_per_month": fixed(0.0),
-                  "access_lag_months": fixed(1)}
-        path = scenario_file(tmp_path, f"halt-{int(access)}", freeze_everything(regime))
+        path = scenario_file(tmp_path, f"halt-{int(access)}", freeze_everything(undeclared_regime(0.3, access)))
         r = detente.simulate(["no-deal", str(path)], profile=prof, samples=4096, seed=5, horizon="2041-12")
-        detected[access] = r.probability("detected").values[1, -1]
-    assert detected[False] == 0.0  # nobody looks at Kangson
-    assert detected[True] > 0.85  # where an undeclared plant exists, it is found
+        shares[access] = r.probability("cheated").values[1, -1]
+    assert shares[True] < 0.2 * shares[False]
+
+
+@pytest.mark.parametrize("name", ["kimball-2018", "hanoi-2019", "stanford-roadmap", "jcpoa-style", "mount-2019"])
+def test_adding_verification_never_lowers_expected_warheads_averted(tmp_path, name):
+    """Each bundled deal against its own copy without any verification, on the same draws."""
+    data = yaml.safe_load(open(detente.load_scenario(name).file))
+    data["name"] = f"{name}-unverified"
+    for phase in data["phases"]:
+        phase["verification"] = []
+    bare = tmp_path / f"{name}-unverified.yaml"
+    bare.write_text(yaml.safe_dump(data, allow_unicode=True))
+    r = detente.simulate(["no-deal", name, str(bare)], samples=8192, seed=8, horizon="2041-12", missiles=False)
+    mean = r.mean("delta:warheads_possible").sel(date="2037-01")
+    verified, unverified = -mean.sel(scenario=name).item(), -mean.sel(scenario=f"{name}-unverified").item()
+    cheating = r.probability("cheated").sel(scenario=f"{name}-unverified", date="2037-01").item()
+    if cheating > 0.01:  # cheating is possible: verification deters and informs more than its disputes cost
+        assert verified >= unverified - 0.5, (verified, unverified)
+    else:  # a deal that restricts no plant that could run in secret: verification can only confirm
+        assert r.probability("cheated").sel(date="2037-01").max().item() <= 0.01
 
 
 MEASURES = [
@@ -153,7 +183,7 @@ def test_restart_is_slower_the_deeper_the_restriction(tmp_path, profile):
     prof = with_dynamics(profile, dprk_base_hazard=0.0, us_base_hazard=0.0)
     paths = [str(forced_collapse(tmp_path, k)) for k in ("freeze", "disable", "dismantle")]
     r = detente.simulate(["no-deal", *paths], profile=prof, samples=4096, seed=2, horizon="2041-12")
-    halted = r.horizon("months_halted").values[1:].mean(axis=1)
+    halted = r.horizon("facility_months_halted:yongbyon-5mwe").values[1:].mean(axis=1)
     d = profile.dynamics.restart_months
     expect_freeze = (d.freeze.low + d.freeze.high) / 2
     assert halted[0] == pytest.approx(expect_freeze, abs=0.6)  # uniform 1–6 months, mean 3.5
@@ -161,7 +191,7 @@ def test_restart_is_slower_the_deeper_the_restriction(tmp_path, profile):
 
 
 def test_a_deal_that_holds_never_adds_material(tmp_path, profile):
-    prof = with_dynamics(profile, dprk_base_hazard=0.0, us_base_hazard=0.0)
+    prof = with_dynamics(profile, dprk_base_hazard=0.0, us_base_hazard=0.0, shock_per_year=0.0, cheat_temptation=0.0)
     path = scenario_file(tmp_path, "freeze-5mwe", [{
         "id": "p", "name": "p", "start": {"at": "signature"}, "duration_months": fixed(0),
         "measures": [{"kind": "freeze", "facilities": ["yongbyon-5mwe", "yongbyon-rcl"]}],
@@ -243,3 +273,51 @@ def test_a_scenario_does_not_depend_on_its_companions():
     for metric in ("warheads_possible", "icbm_reliability", "deliverable:guam", "deal_months"):
         assert np.array_equal(alone.horizon(metric).values[0],
                               together.horizon(metric).sel(scenario="mount-2019").values, equal_nan=True), metric
+
+
+def test_a_flight_test_moratorium_binds_from_its_phase_start(tmp_path, profile):
+    """A moratorium in a 24-month phase moves the reliable-ICBM month as much as in a 1-month
+    phase: declaratory measures bind when their phase starts, not when it completes."""
+    prof = with_dynamics(profile, dprk_base_hazard=0.0, us_base_hazard=0.0, shock_per_year=0.0)
+    paths = []
+    for months in (1, 24):
+        paths.append(str(scenario_file(tmp_path, f"flights-{months}", [{
+            "id": "p", "name": "p", "start": {"at": "signature"}, "duration_months": fixed(months),
+            "measures": [{"kind": "flight-test-moratorium", "classes": ["icbm"]}],
+            "incentives": [{"kind": "exercise-suspension"}]}])))
+    r = detente.simulate(["no-deal", *paths], profile=prof, samples=4096, seed=6, horizon="2045-12")
+    month = r.reliable_icbm_month()
+    assert month["no-deal"] is not None and month["flights-1"] == month["flights-24"]
+    assert month["flights-1"] is None or month["flights-1"] > month["no-deal"]
+    override = scenario_file(tmp_path, "flights-late", [{
+        "id": "p", "name": "p", "start": {"at": "signature"}, "duration_months": fixed(24),
+        "measures": [{"kind": "flight-test-moratorium", "classes": ["icbm"], "binds": "complete"}],
+        "incentives": [{"kind": "exercise-suspension"}]}])
+    late = detente.simulate(["no-deal", str(override)], profile=prof, samples=4096, seed=6, horizon="2045-12")
+    assert late.reliable_icbm_month()["flights-late"] != month["flights-24"]  # `binds: complete` overrides
+
+
+def test_breakout_orders_dismantle_disable_freeze_no_deal(tmp_path):
+    paths = [str(scenario_file(tmp_path, kind, [{
+        "id": "p", "name": "p", "start": {"at": "signature"}, "duration_months": fixed(1),
+        "measures": [{"kind": kind, "all_facilities": True}],
+        "incentives": [{"kind": "sanctions-relief", "sanctions": ["coal", "textiles", "labour"]}]}]))
+        for kind in ("freeze", "disable", "dismantle")]
+    r = detente.simulate(["no-deal", *paths], samples=8192, seed=9, horizon="2036-12", missiles=False)
+    median = r.quantiles("breakout_months", [0.5]).sel(date="2029-01").values[:, 0]
+    no_deal, freeze, disable, dismantle = median
+    assert dismantle > disable > freeze > no_deal, median
+    assert no_deal < 3  # the HEU path: about a weapon's worth a month or two at today's capacity
+
+
+def test_validate_warns_when_sites_name_only_undeclared_facilities(tmp_path, monkeypatch, capsys):
+    from test_cli import run_cli
+
+    path = scenario_file(tmp_path, "kangson-by-site", [{
+        "id": "p", "name": "p", "start": {"at": "signature"}, "duration_months": fixed(1),
+        "measures": [{"kind": "freeze", "sites": ["kangson"]}]}])
+    code, out, err = run_cli(monkeypatch, capsys, "validate", str(path))
+    assert code == 0 and "ok: scenario" in out
+    assert "phases[p].measures[0].sites" in err and "only undeclared facilities" in err
+    plan = detente.check(str(path))
+    assert plan.deals[0].level_done.sum() == 0 and len(plan.warnings) == 1  # it restricts nothing

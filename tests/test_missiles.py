@@ -94,7 +94,7 @@ def calm(profile):
 
     zero = Fixed(value=0.0, **J)
     return profile.model_copy(update={"dynamics": profile.dynamics.model_copy(
-        update={"dprk_base_hazard": zero, "us_base_hazard": zero})})
+        update={"dprk_base_hazard": zero, "us_base_hazard": zero, "shock_per_year": zero})})
 
 
 def test_flight_test_moratorium_keeps_icbm_reliability_flat(tmp_path, profile):

@@ -79,7 +79,7 @@ def main() -> None:
 
 def _error(label: str, message: str) -> None:
     """``label`` in bold red, then ``message`` exactly as written (brackets are not markup)."""
-    err.print(Text(label, style="bold red"), Text(message), highlight=False)
+    err.print(Text(label, style="bold red"), Text(message), highlight=False, soft_wrap=True)
 
 
 def _dates(text: str | None) -> list[str] | None:
@@ -365,6 +365,8 @@ def validate(
                   f"{len(prof.parameters())} parameters", markup=False, highlight=False)
         return
     scenario = load_scenario(file)
-    check(scenario, profile=profile)  # names, dates and horizon exactly as `detente run` checks them
+    plan = check(scenario, profile=profile)  # names, dates and horizon exactly as `detente run` checks them
+    for warning in plan.warnings:
+        _error("warning:", warning)
     out.print(f"ok: scenario {scenario.name!r} starting {format_month(scenario.start)} with "
               f"{len(scenario.phases)} phases, checked against profile {profile!r}", markup=False, highlight=False)

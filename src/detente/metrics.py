@@ -3,7 +3,7 @@
 Kinds: ``binned`` — a histogram per month, from which quantiles and means come; ``sum`` — an
 exact per-month sum over samples (kg means, P(at least one arrives)); ``share`` — samples per
 month in a deal state; ``per-sample`` — one value per sample at the horizon. Metrics marked
-``per_region`` exist once per target region (``deliverable:guam``); ``paired`` ones are the
+``per`` a region or facility exist once per target region (``deliverable:guam``) or facility; ``paired`` ones are the
 per-sample difference scenario − baseline on the same draws (``delta:pu_kg``).
 """
 
@@ -17,6 +17,8 @@ KG_BINS = KgBins()  # 0.5 % relative bins from 10 g to ~10⁶ kg
 COUNT_BINS = CountBins(2048)  # whole warheads 0 … 2,046 and an overflow bin
 DELIVER_BINS = KgBins(floor=0.01, resolution=0.02, size=700)  # expected warheads, 2 % bins
 RELIABILITY_BINS = UnitBins(1001)  # a probability in steps of 0.001
+BREAKOUT_BINS = KgBins(floor=0.1, resolution=0.02, size=600)  # months, 2 % bins to ~14,000 months
+BREAKOUT_WEAPONS = 1  # breakout counts months to material for this many more weapons
 
 
 @dataclass(frozen=True)
@@ -26,16 +28,20 @@ class Metric:
     label: str
     kind: str  # "binned", "sum", "share" or "per-sample"
     bins: Bins | None = None
-    per_region: bool = False
+    per: str = ""  # "region" or "facility": one value per target region or per facility
     paired: bool = False  # scenario − baseline
     missiles: bool = False  # only with the missile model
+
+    @property
+    def per_region(self) -> bool:
+        return self.per == "region"
     binning: str = ""  # name of a histogram's bins (its dimension in Results is "<binning>_bin")
 
 
 def _paired(m: Metric) -> Metric:
     bins = SignedKgBins(m.bins) if isinstance(m.bins, KgBins) else SignedCountBins(m.bins.size)
     return Metric(f"delta:{m.name}", m.unit, f"Change in {m.label[0].lower()}{m.label[1:]} vs the baseline",
-                  m.kind, bins, m.per_region, True, m.missiles, f"signed_{m.binning}")
+                  m.kind, bins, m.per, True, m.missiles, f"signed_{m.binning}")
 
 
 _MATERIAL = (
@@ -44,24 +50,28 @@ _MATERIAL = (
     Metric("warheads_possible", "warheads", "Warheads possible (material on hand)", "binned", COUNT_BINS,
            binning="count"),
     Metric("warheads_assembled", "warheads", "Warheads assembled", "binned", COUNT_BINS, binning="count"),
+    Metric("breakout_months", "months", "Breakout time: months to new material for one more weapon", "binned",
+           BREAKOUT_BINS, binning="breakout"),
 )
 _DELIVERABLE = Metric("deliverable", "warheads", "Warheads deliverable (expected)", "binned", DELIVER_BINS,
-                      per_region=True, missiles=True, binning="deliverable")
+                      per="region", missiles=True, binning="deliverable")
 _RELIABILITY = Metric("icbm_reliability", "1", "ICBM reliability (flight × re-entry)", "binned",
                       RELIABILITY_BINS, missiles=True, binning="reliability")
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
     *_MATERIAL, _DELIVERABLE, _RELIABILITY, *map(_paired, _MATERIAL), _paired(_DELIVERABLE),
-    Metric("p_arrive", "1", "P(at least one warhead arrives)", "sum", per_region=True, missiles=True),
+    Metric("p_arrive", "1", "P(at least one warhead arrives)", "sum", per="region", missiles=True),
     Metric("p_in_force", "1", "P(deal still in force)", "share"),
     Metric("p_cheated", "1", "P(covert production has occurred)", "share"),
     Metric("p_detected", "1", "P(cheating detected)", "share"),
     Metric("months_to_threshold", "months", "Months from the start until warheads possible reach the threshold",
            "per-sample"),
-    Metric("months_halted", "months", "Months with some production facility stopped", "per-sample"),
+    Metric("months_halted", "months", "Months with every fissile-material production facility stopped",
+           "per-sample"),
+    Metric("facility_months_halted", "months", "Months the facility was stopped", "per-sample", per="facility"),
     Metric("deal_months", "months", "Months the deal lasted (from its first phase)", "per-sample"),
     Metric("collapsed", "1", "Deal collapsed by the horizon (0/1)", "per-sample"),
-    Metric("cheated", "1", "Covert production occurred (0/1)", "per-sample"),
+    Metric("cheated", "1", "Covert production took place (0/1)", "per-sample"),
     Metric("detected", "1", "Cheating detected (0/1)", "per-sample"),
 )}
 DEAL_EVENTS = ("in_force", "cheated", "detected")  # shares counted per month for deals
@@ -79,6 +89,6 @@ def metric(name: str) -> Metric:
     if name in METRICS:
         return METRICS[name]
     for m in METRICS.values():
-        if m.per_region and name.startswith(f"{m.name}:"):
+        if m.per and name.startswith(f"{m.name}:"):
             return m
     raise KeyError(name)

@@ -69,7 +69,7 @@ def check_facility_kinds(profile) -> Iterator[tuple[str, Callable[[], None]]]:
                 "duration_months": {"dist": "fixed", "value": 1, "judgement": True, "basis": "test"},
                 "measures": [{"kind": "freeze", "facilities": [facility.id]}]}]}
             plan = _plan(profile, text)
-            level = plan.deals[0].level[0]
+            level = plan.deals[0].level_done[0]
             row = plan.control_row(facility.id)
             assert level[row] > 0, f"{facility.id}: a freeze naming it does not restrict it"
             assert (np.delete(level, row) == 0).all(), f"{facility.id}: a freeze naming it restricts other rows"

@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..inputs.profile import Enrichment, Profile, Reactor
 from ..inputs.scenario import FacilityMeasure, FlightTestMoratorium, Scenario, ShipOut
 from ..inputs.uncertain import _Spec
-from ..inputs.vocabulary import ACTIVITIES, LEVELS, TEST_BANS
+from ..inputs.vocabulary import ACTIVITIES, BINDS_AT_START, LEVELS, TEST_BANS
 
 
 @dataclass(frozen=True)
@@ -24,14 +24,17 @@ class DealPlan:
     phase_ids: tuple[str, ...]
     after: np.ndarray  # (P,) index of the phase each waits for, -1 if none
     date: np.ndarray  # (P,) grid month a phase starts on, -1 if not by date
-    level: np.ndarray  # (P, F) restriction a completed phase imposes
+    level_start: np.ndarray  # (P, F) restriction a phase imposes from its start (declaratory measures)
+    level_done: np.ndarray  # (P, F) restriction it imposes once complete (physical measures)
     tension: np.ndarray  # (P,) tension-reduction weight
+    informs: np.ndarray  # (P,) how far verification informs (1 whole programme, 0.5 declared sites)
     given: tuple[tuple[tuple[str, float], ...], ...]  # per phase: (value parameter, count)
     received: tuple[tuple[tuple[str, float], ...], ...]
     covers: tuple[tuple[tuple[np.ndarray, str, str, str], ...], ...]  # (F mask, detect, dispute, lag)
     ship: tuple[int, str, str] | None  # (phase, pu share param, heu share param)
     triggers: tuple[tuple[str, str], ...]  # (rate param, breach param)
     parameters: dict[str, _Spec]  # the scenario's own uncertain inputs
+    warnings: tuple[str, ...] = ()  # things that validate but probably do not say what was meant
 
     @property
     def phases(self) -> int:
@@ -56,12 +59,24 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
     index = {p.id: i for i, p in enumerate(order)}
     original = {p.id: i for i, p in enumerate(scenario.phases)}
     n_p, n_f = len(order), len(facilities) + len(ACTIVITIES)
-    level = np.zeros((n_p, n_f), dtype=np.int64)
+    level_start = np.zeros((n_p, n_f), dtype=np.int64)
+    level_done = np.zeros((n_p, n_f), dtype=np.int64)
     tension = np.zeros(n_p)
+    informs = np.zeros(n_p)
     after = np.full(n_p, -1, dtype=np.int64)
     date = np.full(n_p, -1, dtype=np.int64)
     params: dict[str, _Spec] = {}
     given, received, covers, triggers = [], [], [], []
+    warnings: list[str] = []
+    declared_at = {f.site for f in facilities if f.declared}
+
+    def only_undeclared(phase_id: str, rest: str, named: list[str]) -> None:
+        for site in named:
+            if site not in declared_at:
+                warnings.append(
+                    f"{scenario.file}: {_where(scenario, original[phase_id], rest)}: site {site!r} holds only "
+                    "undeclared facilities, which `sites:` does not cover; name them in `facilities:` "
+                    "(or give verification `undeclared_access: true`)")
     ship = None
 
     def fail(phase_id: str, rest: str, reason: str) -> InputError:
@@ -91,22 +106,24 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
                     if site not in sites:
                         raise fail(phase.id, f"{where}.sites",
                                    f"unknown site {site!r}; known: {', '.join(sorted(sites))}")
+                only_undeclared(phase.id, f"{where}.sites", measure.sites)
                 hit = [
                     j for j, f in enumerate(facilities)
                     if measure.all_facilities or f.id in measure.facilities
                     or (f.site in measure.sites and f.declared)
                 ]
+                level = level_start if binds_at_start(measure) else level_done
                 for j in hit:
                     level[i, j] = max(level[i, j], LEVELS[measure.kind])
                 gives.append((value(measure.kind, values.measures, phase.id, where), float(len(hit))))
             else:
                 gives.append((value(measure.kind, values.measures, phase.id, where), 1.0))
+                level = level_start if binds_at_start(measure) else level_done
                 if measure.kind in TEST_BANS:
                     level[i, len(facilities)] = MORATORIUM
                 if isinstance(measure, FlightTestMoratorium):
                     for c in measure.classes:
-                        if f"flights:{c}" in ACTIVITIES:
-                            level[i, len(facilities) + ACTIVITIES.index(f"flights:{c}")] = MORATORIUM
+                        level[i, len(facilities) + ACTIVITIES.index(f"flights:{c}")] = MORATORIUM
                 if measure.kind == "tension-reduction":
                     tension[i] = 1.0
                 if isinstance(measure, ShipOut):
@@ -135,6 +152,8 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
             for site in regime.sites:
                 if site not in sites:
                     raise fail(phase.id, f"{where}.sites", f"unknown site {site!r}; known: {', '.join(sorted(sites))}")
+            if not regime.undeclared_access:
+                only_undeclared(phase.id, f"{where}.sites", regime.sites)
             mask = np.array([
                 f.id in regime.facilities or (f.site in regime.sites and f.declared)
                 or (regime.undeclared_access and not f.declared)
@@ -148,6 +167,11 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
         given.append(tuple(gives))
         received.append(tuple(gets))
         covers.append(tuple(regimes))
+        declares = any(m.kind == "declaration" for m in phase.measures)
+        if any(v.undeclared_access for v in phase.verification) or (declares and phase.verification):
+            informs[i] = 1.0  # the whole programme is open to checking
+        elif phase.verification:
+            informs[i] = 0.5  # monitoring confirms compliance at the sites it covers
     for trigger in scenario.triggers:
         stem = f"{scenario.name}.trigger.{trigger.id}"
         params[f"{stem}.rate_per_year"] = trigger.rate_per_year
@@ -155,9 +179,16 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
         triggers.append((f"{stem}.rate_per_year", f"{stem}.p_breach"))
     return DealPlan(
         scenario=scenario, phase_ids=tuple(p.id for p in order), after=after, date=date,
-        level=level, tension=tension, given=tuple(given), received=tuple(received),
-        covers=tuple(covers), ship=ship, triggers=tuple(triggers), parameters=params,
+        level_start=level_start, level_done=level_done, tension=tension, informs=informs,
+        given=tuple(given), received=tuple(received),
+        covers=tuple(covers), ship=ship, triggers=tuple(triggers), parameters=params, warnings=tuple(warnings),
     )
+
+
+def binds_at_start(measure) -> bool:
+    """Whether a measure restricts from its phase's start (else once the phase is complete)."""
+    binds = getattr(measure, "binds", None)
+    return binds == "start" if binds is not None else measure.kind in BINDS_AT_START
 
 
 def production_mask(profile: Profile) -> np.ndarray:

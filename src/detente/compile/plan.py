@@ -72,6 +72,11 @@ class Plan:
         """What each row of a deal's controls stops: the facilities, then the activities."""
         return (*(f.id for f in self.profile.facilities), *ACTIVITIES)
 
+    @property
+    def warnings(self) -> list[str]:
+        """What validates but probably does not say what its author meant (per scenario)."""
+        return [w for deal in self.deals if deal is not None for w in deal.warnings]
+
     def control_row(self, name: str) -> int:
         return self.control_rows.index(name)
 

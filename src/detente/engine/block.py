@@ -23,7 +23,7 @@ from . import layout
 from .accumulate import HISTORY, BlockOutput, Tally
 from .streams import Shared, block_rng, scenario_rng, shared_uniforms
 
-MATERIAL = ("pu_kg", "heu_kg", "warheads_possible", "warheads_assembled")  # rows of ``final``
+MATERIAL = ("pu_kg", "heu_kg", "warheads_possible", "warheads_assembled", "breakout_months")  # rows of ``final``
 
 
 def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str, Tally]) -> BlockOutput:
@@ -40,11 +40,10 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
     run_months(0, branch, reactors, enrichment, weapons, layout.tests(plan, draws, n), stocks,
                layout.no_controls(plan, n), layout.tallies(plan, history, sums, final, n),
                layout.pairing(history, n))
-    shared = shared_uniforms(seed, block, n, size - branch, len(plan.production),
-                             any(deal is not None for deal in plan.deals))
+    shared = shared_uniforms(seed, block, n, size - branch, any(deal is not None for deal in plan.deals))
     tests = layout.tests(plan, draws, n, shared.tests)
     paired = plan.baseline is not None
-    base = np.zeros((len(MATERIAL), size - branch, n)) if paired else None
+    base = np.zeros((4, size - branch, n)) if paired else None  # Pu, HEU, warheads possible, assembled
     base_deliveries = None
     if paired and plan.with_missiles:
         base_deliveries = np.zeros((len(plan.missiles.regions), len(layout.evaluation_months(plan)), n),
@@ -84,7 +83,9 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
                                  ("detected", path.detected_by)):
                 tally[f"deal:{name}"][branch:] += counts
             lasted = np.where(path.collapse < size, path.collapse - first, np.inf)
-            values["months_halted"] = path.halted.astype(np.float32)
+            values["months_halted"] = path.halted_all.astype(np.float32)
+            for j, f in enumerate(plan.profile.facilities):
+                values[f"facility_months_halted:{f.id}"] = path.halted[j].astype(np.float32)
             values["deal_months"] = np.where(first < size, lasted, np.nan).astype(np.float32)
             values["collapsed"] = (path.collapse < size).astype(np.float32)
             values["cheated"] = path.cheated.astype(np.float32)
@@ -107,7 +108,9 @@ def deal_path(plan: Plan, deal, draws, own, n: int, shared: Shared):
         ship_month = np.where(path.collapse > done[phase], done[phase], NEVER)
         ship_pu, ship_heu = own[pu], own[heu]
     first = start.min(axis=0) if deal.phases else np.full(n, NEVER, dtype=np.int64)
-    return path, Controls(path.running, plan.branch, ship_month, ship_pu, ship_heu), first
+    controls = Controls(running=path.running, wait=path.wait, start=plan.branch, ship_month=ship_month,
+                        ship_pu=ship_pu, ship_heu=ship_heu)
+    return path, controls, first
 
 
 def missile_stage(plan: Plan, classes, draws, running: np.ndarray, assembled: np.ndarray, tally: Tally,

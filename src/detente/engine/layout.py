@@ -11,7 +11,7 @@ import numpy as np
 from ..compile.deal import DealPlan
 from ..compile.plan import Plan
 from ..inputs.vocabulary import MAX_TRIGGERS
-from ..metrics import KG_BINS
+from ..metrics import BREAKOUT_BINS, BREAKOUT_WEAPONS, KG_BINS
 from ..model.deal import Behaviour, DealDraws, DealPath, Phases, Restricted, Triggers, Verification
 from ..model.fissile import Controls, Enrichment, Pairing, Reactors, Stocks, Tallies, Tests, Weapons
 from ..model.missiles import Classes, Deliveries, Targets, delivery_table
@@ -140,7 +140,8 @@ def no_controls(plan: Plan, n: int, start: int | None = None) -> Controls:
         running, start = np.ones((rows, 0, n), dtype=np.uint8), plan.grid.size
     else:
         running = np.ones((rows, plan.grid.size - start, n), dtype=np.uint8)
-    return Controls(running, start, np.full(n, NEVER, dtype=np.int64), np.zeros(n), np.zeros(n))
+    return Controls(running=running, wait=np.zeros((rows, 0, n), dtype=np.int16), start=start,
+                    ship_month=np.full(n, NEVER, dtype=np.int64), ship_pu=np.zeros(n), ship_heu=np.zeros(n))
 
 
 def tallies(plan: Plan, tally: dict, sums: dict, final: np.ndarray, n: int,
@@ -151,6 +152,8 @@ def tallies(plan: Plan, tally: dict, sums: dict, final: np.ndarray, n: int,
         final=final, kg_floor=KG_BINS.floor, kg_inv_log_ratio=1.0 / KG_BINS.log_ratio,
         threshold=float(plan.threshold), reached=reached if reached is not None else np.full(n, NEVER, dtype=np.int64),
         assembled=assembled if assembled is not None else np.zeros((0, n), dtype=np.float32),
+        breakout=tally["breakout_months"], breakout_weapons=float(BREAKOUT_WEAPONS),
+        breakout_floor=BREAKOUT_BINS.floor, breakout_inv_log_ratio=1.0 / BREAKOUT_BINS.log_ratio,
     )
 
 
@@ -195,7 +198,7 @@ def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, sh
     for p, regimes in enumerate(deal.covers):
         for mask, det, disp, _ in regimes:
             detect[p, mask] = np.maximum(detect[p, mask], own[det])
-            dispute[p] += own[disp]
+            dispute[p] = np.maximum(dispute[p], own[disp])  # the most intrusive regime, not a sum
     chance = np.zeros((MAX_TRIGGERS, n))
     breach = np.zeros((MAX_TRIGGERS, n))
     for k, (rate, ruled) in enumerate(deal.triggers):
@@ -203,27 +206,37 @@ def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, sh
         breach[k] = own[ruled]
     restart = np.vstack([np.zeros(n), draws["deal.restart.freeze"], draws["deal.restart.disable"],
                          draws["deal.restart.dismantle"], np.zeros(n)]).round().astype(np.int64)
+    facilities = plan.profile.facilities
     exists = np.array([
         draws[f"{f.id}.exists"] > 0.5 if f"{f.id}.exists" in draws else np.ones(n, dtype=bool)
-        for f in plan.profile.facilities
-    ] + [np.ones(n, dtype=bool)] * (rows - len(plan.profile.facilities)))
+        for f in facilities
+    ] + [np.ones(n, dtype=bool)] * (rows - len(facilities)))
+    reactor, hidden = draws["deal.ntm_detection_reactor"], draws["deal.ntm_detection_per_month"]
+    ntm = np.array([reactor if f.kind == "reactor" else hidden for f in facilities]
+                   + [np.zeros(n)] * (rows - len(facilities)))
     behaviour = Behaviour(
         dprk_hazard=draws["deal.dprk_base_hazard"], us_hazard=draws["deal.us_base_hazard"],
         reciprocity=draws["deal.reciprocity_sensitivity"], tension_relief=draws["deal.tension_relief"],
         dispute_multiplier=draws["deal.dispute_multiplier"], dispute_months=draws["deal.dispute_months"],
-        walk_on_detection=draws["deal.walk_on_detection"], ntm_detection=draws["deal.ntm_detection_per_month"],
-        cheat_undeclared=draws["deal.cheat_undeclared"], restart=restart,
+        walk_on_detection=draws["deal.walk_on_detection"], restart=restart,
         never_rebuilt=shared.never < draws["deal.restart.dismantle_never"],
+        temptation=draws["deal.cheat_temptation"], horizon=draws["deal.decision_horizon_months"],
+        covert_gain=draws["deal.covert_gain_musd_per_year"],
+        suspend_on_detection=draws["deal.suspend_on_detection"], suspension_months=draws["deal.suspension_months"],
+        confidence=draws["deal.verification_confidence"],
+        shock_chance=1.0 - np.exp(-draws["deal.shock_per_year"] / 12.0), shock_breach=draws["deal.shock_breach"],
     )
     path = DealPath(
-        running=np.ones((rows, months, n), dtype=np.uint8), in_force=np.zeros(months, dtype=np.int64),
-        cheated_by=np.zeros(months, dtype=np.int64), detected_by=np.zeros(months, dtype=np.int64),
-        collapse=np.full(n, NEVER, dtype=np.int64), cheated=np.zeros(n, dtype=np.bool_),
-        detected=np.zeros(n, dtype=np.bool_), halted=np.zeros(n, dtype=np.int64),
+        running=np.ones((rows, months, n), dtype=np.uint8), wait=np.zeros((rows, months, n), dtype=np.int16),
+        in_force=np.zeros(months, dtype=np.int64), cheated_by=np.zeros(months, dtype=np.int64),
+        detected_by=np.zeros(months, dtype=np.int64), collapse=np.full(n, NEVER, dtype=np.int64),
+        cheated=np.zeros(n, dtype=np.bool_), detected=np.zeros(n, dtype=np.bool_),
+        halted=np.zeros((rows, n), dtype=np.int64), halted_all=np.zeros(n, dtype=np.int64),
     )
-    inputs = (Phases(start, done, given, received, deal.tension, deal.level),
-              Restricted(plan.undeclared, plan.production, exists), Verification(detect, dispute),
-              Triggers(chance, breach), behaviour, DealDraws(shared.deal, shared.cheat))
+    inputs = (Phases(start=start, done=done, given=given, received=received, tension=deal.tension,
+                     informs=deal.informs, level_start=deal.level_start, level_done=deal.level_done),
+              Restricted(plan.undeclared, plan.production, exists, ntm), Verification(detect, dispute),
+              Triggers(chance, breach), behaviour, DealDraws(shared.deal))
     return inputs, path, start, done
 
 

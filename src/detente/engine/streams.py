@@ -18,7 +18,7 @@ from ..inputs.vocabulary import MAX_TRIGGERS
 
 BLOCK_SIZE = 4096
 KEEP_DRAWS = 20_000  # per-sample inputs kept for sensitivity analysis (the first samples)
-DEAL_UNIFORMS = 5 + 2 * MAX_TRIGGERS  # rows of the deal kernel's uniforms (see model.deal.U_*)
+DEAL_UNIFORMS = 5 + 2 * MAX_TRIGGERS + 4  # rows of the deal kernel's uniforms (model.deal.U_*, shock_rows)
 
 
 def blocks_of(samples: int) -> list[tuple[int, int]]:
@@ -43,16 +43,15 @@ class Shared(NamedTuple):
 
     tests: np.ndarray  # (M, n) float32 future nuclear tests
     deal: np.ndarray | None  # (DEAL_UNIFORMS, M, n) float32 deal dynamics (None: no deal run)
-    cheat: np.ndarray | None  # (F, n) the cheating decision per control row
     never: np.ndarray | None  # (n,) whether a dismantled facility is never rebuilt
 
 
-def shared_uniforms(seed: int, block: int, n: int, months: int, rows: int, deals: bool) -> Shared:
+def shared_uniforms(seed: int, block: int, n: int, months: int, deals: bool) -> Shared:
     """Stream 1 of a block, always drawn in the same order: tests, then (if any scenario has a
-    deal) the deal uniforms, the cheating uniforms for ``rows`` control rows and one more."""
+    deal) the deal uniforms and one per sample for rebuilding."""
     rng = block_rng(seed, block, 1)
     tests = rng.random((months, n), dtype=np.float32)
     if not deals:
-        return Shared(tests, None, None, None)
+        return Shared(tests, None, None)
     deal = rng.random((DEAL_UNIFORMS, months, n), dtype=np.float32)
-    return Shared(tests, deal, rng.random((rows, n)), rng.random(n))
+    return Shared(tests, deal, rng.random(n))

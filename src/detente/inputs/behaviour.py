@@ -39,8 +39,16 @@ class Dynamics(_Model):
     dispute_multiplier: Positive  # hazards × this while a verification dispute lasts
     dispute_months: Positive
     walk_on_detection: Fraction  # chance detected cheating ends the deal
-    ntm_detection_per_month: Fraction  # satellites etc. at sites without on-site verification
-    cheat_undeclared: Fraction  # chance an undeclared facility named by a deal keeps running
+    ntm_detection_per_month: Fraction  # satellites etc. see covert enrichment without on-site verification
+    ntm_detection_reactor: Fraction  # … and covert operation of a restricted reactor (thermal signatures)
+    cheat_temptation: Fraction  # monthly chance of starting covert production where it could not be caught
+    decision_horizon_months: Positive  # months over which the chance of being caught is weighed
+    covert_gain_musd_per_year: Positive  # what covert production gains, on the scale of `values`
+    suspend_on_detection: Fraction  # a detection short of collapse suspends relief (else it is resolved)
+    suspension_months: NonNegative
+    verification_confidence: Fraction  # the other side's hazard × (1 − this) with informing verification
+    shock_per_year: NonNegative  # outside shocks that hit every deal (launches, exercises, elections)
+    shock_breach: Fraction  # chance a shock ends the deal
     restart_months: RestartDelays
 
 

@@ -21,7 +21,15 @@ from ..months import Month
 from .bibliography import EVIDENCE, load_bibliography
 from .loading import read_yaml, validate
 from .validators import Fraction, NonNegative
-from .vocabulary import MAX_TRIGGERS, DeclaratoryKind, FacilityMeasureKind, IncentiveKind, MissileClassId, ScenarioKind
+from .vocabulary import (
+    MAX_TRIGGERS,
+    Binds,
+    DeclaratoryKind,
+    FacilityMeasureKind,
+    IncentiveKind,
+    MissileClassId,
+    ScenarioKind,
+)
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
 
@@ -52,6 +60,7 @@ class FacilityMeasure(_Model):
     facilities: list[Id] = Field(default_factory=list)
     sites: list[Id] = Field(default_factory=list)
     all_facilities: bool = False
+    binds: Binds | None = None  # default: once the phase is complete
 
     @model_validator(mode="after")
     def _target(self) -> FacilityMeasure:
@@ -64,12 +73,14 @@ class Moratorium(_Model):
     """Measures without a facility: test halts, CTBT, declarations, tension reduction."""
 
     kind: DeclaratoryKind
+    binds: Binds | None = None  # default: test moratorium and CTBT from the phase's start
     note: str | None = None
 
 
 class FlightTestMoratorium(_Model):
     kind: Literal["flight-test-moratorium"]
     classes: list[MissileClassId] = Field(min_length=1)
+    binds: Binds | None = None  # default: from the phase's start
 
 
 class ShipOut(_Model):

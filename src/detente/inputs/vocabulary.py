@@ -17,6 +17,12 @@ INCENTIVE_KINDS = ("sanctions-relief", "energy-aid", "food-aid", "exercise-suspe
                    "liaison-office", "normalisation", "security-assurance", "light-water-reactor", "delisting")
 SCENARIO_KINDS = ("baseline", "agreement", "analogue", "proposal")
 MAX_TRIGGERS = 3  # outside-event triggers a scenario may name (fixes the shared uniform array)
+# when a measure starts to bind, unless a scenario says otherwise (`binds:`): declaratory measures
+# (test and flight-test moratoria, CTBT signature) from the phase's start, physical ones (freeze,
+# disable, dismantle, ship-out, conventional limits) once the phase's implementation is complete
+BINDS = ("start", "complete")
+BINDS_AT_START = ("test-moratorium", "ctbt", "flight-test-moratorium")
+Binds = Literal[BINDS]
 TEST_BANS = ("test-moratorium", "ctbt")  # measures that stop nuclear tests
 
 # restriction a completed phase puts on a control row; a moratorium lapses as soon as a deal collapses

@@ -28,8 +28,17 @@ import numpy as np
 from ..months import NEVER
 from ._jit import kernel
 
-# rows of the shared uniform array
-U_DPRK, U_US, U_DISPUTE, U_DETECT, U_WALK, U_TRIGGER = 0, 1, 2, 3, 4, 5
+# rows of the shared uniform array: hazards, disputes, detection and its response, triggers
+# (two rows each), outside shocks (two rows), the cheating decision and which plant
+U_DPRK, U_US, U_DISPUTE, U_DETECT, U_RESPONSE, U_TRIGGER = 0, 1, 2, 3, 4, 5
+NEVER_RESTART = 32_000  # months to restart a dismantled facility that is never rebuilt
+
+
+@kernel
+def shock_rows(triggers: int) -> tuple[int, int, int, int]:
+    """Rows of the shock, shock-breach, cheating and which-plant uniforms after ``triggers``."""
+    first = U_TRIGGER + 2 * triggers
+    return first, first + 1, first + 2, first + 3
 
 
 class Phases(NamedTuple):
@@ -40,7 +49,9 @@ class Phases(NamedTuple):
     given: np.ndarray  # (P, n) value of the DPRK's measures (million USD/yr equivalent)
     received: np.ndarray  # (P, n) value of the incentives it receives
     tension: np.ndarray  # (P,) tension-reduction weight of a completed phase
-    level: np.ndarray  # (P, F) int64 restriction a completed phase imposes (0 … 4)
+    informs: np.ndarray  # (P,) 1.0 where the phase's verification informs (undeclared access, verified declaration)
+    level_start: np.ndarray  # (P, F) int64 restriction a phase imposes from its start (0 … 4)
+    level_done: np.ndarray  # (P, F) int64 restriction it imposes once complete
 
 
 class Restricted(NamedTuple):
@@ -49,6 +60,7 @@ class Restricted(NamedTuple):
     undeclared: np.ndarray  # (F,) bool an undeclared facility
     production: np.ndarray  # (F,) bool a facility that makes fissile material
     exists: np.ndarray  # (F, n) bool the facility exists in a sample
+    ntm: np.ndarray  # (F, n) monthly chance national technical means see covert operation of the row
 
 
 class Verification(NamedTuple):
@@ -71,15 +83,20 @@ class Behaviour(NamedTuple):
     dispute_multiplier: np.ndarray
     dispute_months: np.ndarray
     walk_on_detection: np.ndarray
-    ntm_detection: np.ndarray  # monthly detection by national technical means
-    cheat_undeclared: np.ndarray  # chance an undeclared restricted facility keeps running
+    temptation: np.ndarray  # monthly chance of starting covert production where it could not be caught
+    horizon: np.ndarray  # months over which the DPRK weighs the chance of being caught
+    covert_gain: np.ndarray  # value of covert production (million USD/yr equivalent)
+    suspend_on_detection: np.ndarray  # chance a detection not ending the deal suspends relief
+    suspension_months: np.ndarray
+    confidence: np.ndarray  # US hazard × (1 − confidence) while informing verification is in force
+    shock_chance: np.ndarray  # monthly chance of an outside shock (launch, exercises, new government)
+    shock_breach: np.ndarray  # chance a shock ends the deal
     restart: np.ndarray  # (5, n) int64 months to restart after collapse, by level
     never_rebuilt: np.ndarray  # (n,) bool a dismantled facility is never rebuilt
 
 
 class DealDraws(NamedTuple):
-    uniforms: np.ndarray  # (5 + 2K, M, n) float32, rows U_* (common to every scenario)
-    cheat: np.ndarray  # (F, n) uniforms for the cheating decision
+    uniforms: np.ndarray  # (5 + 2K + 4, M, n) float32, rows U_* and shock_rows (common to every scenario)
 
 
 class DealPath(NamedTuple):
@@ -87,49 +104,67 @@ class DealPath(NamedTuple):
 
     running: np.ndarray  # (F, M, n) uint8 1 while a control row runs
     in_force: np.ndarray  # (M,) int64 samples with the deal in force
-    cheated_by: np.ndarray  # (M,) int64 samples in which cheating has happened
+    wait: np.ndarray  # (F, M, n) int16 months a row would need to run again if the deal ended now
+    cheated_by: np.ndarray  # (M,) int64 samples in which covert production has taken place
     detected_by: np.ndarray  # (M,) int64
     collapse: np.ndarray  # (n,) int64 grid month of collapse, or NEVER
-    cheated: np.ndarray  # (n,) bool
+    cheated: np.ndarray  # (n,) bool covert production took place
     detected: np.ndarray  # (n,) bool
-    halted: np.ndarray  # (n,) int64 months with some production facility stopped
+    halted: np.ndarray  # (F, n) int64 months each row was stopped
+    halted_all: np.ndarray  # (n,) int64 months with every existing production facility stopped
 
 
 @kernel
 def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draws, path):
     """Simulate grid months ``t0`` … ``t1 - 1`` of a deal for every sample, writing ``path``.
 
-    Restriction levels: 0 none, 1 freeze, 2 disable, 3 dismantle, 4 moratorium (an activity);
-    on collapse a row runs again after ``behaviour.restart[level]`` months (a dismantled one
-    never, where ``never_rebuilt``). An undeclared facility that a completed phase restricts
-    may keep running (cheating); the output arrays start at ``t0``.
+    Restriction levels: 0 none, 1 freeze, 2 disable, 3 dismantle, 4 moratorium (an activity).
+    A phase's declaratory measures bind from its start, its physical ones once it is complete.
+    On collapse a row runs again after ``behaviour.restart[level]`` months (a dismantled one
+    never, where ``never_rebuilt``); a moratorium lapses at once. The output arrays start at ``t0``.
+
+    Covert production is a choice: each month, at every plant a deal restricts that could still
+    run in secret (an undeclared one, or a frozen one), the DPRK starts producing with hazard
+    ``temptation · (1 − P) / (1 + stake · P)``, where ``P = 1 − (1 − d)^horizon`` is the chance
+    of being caught within its horizon at the plant's monthly detection chance ``d`` (the best
+    verification covering it, or national technical means) and ``stake`` is what it receives
+    (million USD/yr) over what covert production gains it. A detection ends the deal with
+    ``walk_on_detection``; otherwise relief is suspended (``suspend_on_detection``) or the
+    dispute is resolved, and either way production at the exposed plants stops.
     """
     start, done, given, received = phases.start, phases.done, phases.given, phases.received
-    tension, level = phases.tension, phases.level
-    undeclared, production, exists = restricted.undeclared, restricted.production, restricted.exists
+    tension, level_start, level_done, informs = phases.tension, phases.level_start, phases.level_done, phases.informs
+    undeclared, production = restricted.undeclared, restricted.production
+    exists, ntm = restricted.exists, restricted.ntm
     detect, dispute_rate = verification.detect, verification.dispute
     trig_rate, trig_breach = triggers.chance, triggers.breach
     base_d, base_u, beta = behaviour.dprk_hazard, behaviour.us_hazard, behaviour.reciprocity
     relief, dmult, dmonths = behaviour.tension_relief, behaviour.dispute_multiplier, behaviour.dispute_months
-    walk, ntm, pcheat = behaviour.walk_on_detection, behaviour.ntm_detection, behaviour.cheat_undeclared
-    restart, never = behaviour.restart, behaviour.never_rebuilt
-    uniforms, u_cheat = draws.uniforms, draws.cheat
-    ctl, in_force, cheated_by, detected_by = path.running, path.in_force, path.cheated_by, path.detected_by
-    collapse, cheated, detected, halted = path.collapse, path.cheated, path.detected, path.halted
+    walk, restart, never = behaviour.walk_on_detection, behaviour.restart, behaviour.never_rebuilt
+    uniforms = draws.uniforms
+    ctl, wait, in_force = path.running, path.wait, path.in_force
+    cheated_by, detected_by, collapse = path.cheated_by, path.detected_by, path.collapse
+    cheated, detected, halted, halted_all = path.cheated, path.detected, path.halted, path.halted_all
     n_p, n = start.shape
-    n_f = level.shape[1]
+    n_f = level_done.shape[1]
     n_k = trig_rate.shape[0]
+    u_shock, u_shock_breach, u_cheat, u_which = shock_rows(n_k)
     lv = np.zeros(n_f, dtype=np.int64)
     cheat = np.zeros(n_f, dtype=np.bool_)
+    caught = np.zeros(n_f, dtype=np.bool_)
+    seen = np.zeros(n_f)  # monthly detection chance of covert operation at each row
+    hazard = np.zeros(n_f)
     for s in range(n):
         first = NEVER
         for p in range(n_p):
             first = min(first, start[p, s])
         gone = NEVER
         dispute_until = -1
+        suspend_until = -1
         for f in range(n_f):
             lv[f] = 0
             cheat[f] = False
+            caught[f] = False
         for t in range(t0, t1):
             i = t - t0
             live = gone == NEVER
@@ -137,9 +172,11 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                 g = 0.0
                 r = 0.0
                 calm = 0.0
+                confident = 0.0
+                rate = 0.0
                 for f in range(n_f):
                     lv[f] = 0
-                rate = 0.0
+                    seen[f] = ntm[f, s]
                 for p in range(n_p):
                     if t < start[p, s]:
                         continue
@@ -147,42 +184,68 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                     progress = min(1.0, (t - start[p, s] + 1) / span)
                     g += given[p, s] * progress
                     r += received[p, s] * progress
-                    rate += dispute_rate[p, s]
+                    rate = max(rate, dispute_rate[p, s])
+                    confident = max(confident, informs[p])
+                    for f in range(n_f):
+                        lv[f] = max(lv[f], level_start[p, f])
+                        seen[f] = max(seen[f], detect[p, f, s])
                     if t >= done[p, s]:
                         calm = min(1.0, calm + tension[p])
                         for f in range(n_f):
-                            lv[f] = max(lv[f], level[p, f])
+                            lv[f] = max(lv[f], level_done[p, f])
+                if t < suspend_until:
+                    r = 0.0  # relief suspended after a detection
                 imbalance = (g - r) / (g + r) if g + r > 0.0 else 0.0
-                # cheating at undeclared facilities a completed phase restricts
+                # covert production: a choice that weighs the chance and the cost of being caught
+                total = 0.0
+                stake = r / behaviour.covert_gain[s]
+                for f in range(n_f):
+                    hazard[f] = 0.0
+                    could = production[f] and exists[f, s] and not cheat[f] and not caught[f]
+                    if could and 0 < lv[f] < 4 and (undeclared[f] or lv[f] == 1):
+                        p_caught = 1.0 - (1.0 - seen[f]) ** behaviour.horizon[s]
+                        hazard[f] = behaviour.temptation[s] * (1.0 - p_caught) / (1.0 + stake * p_caught)
+                        total += hazard[f]
+                if total > 0.0 and uniforms[u_cheat, i, s] < 1.0 - math.exp(-total):
+                    pick = uniforms[u_which, i, s] * total
+                    for f in range(n_f):
+                        pick -= hazard[f]
+                        if hazard[f] > 0.0 and (pick <= 0.0 or f == n_f - 1):
+                            cheat[f] = True
+                            cheated[s] = True
+                            break
                 miss = 1.0
                 for f in range(n_f):
-                    if (lv[f] > 0 and undeclared[f] and exists[f, s] and not cheat[f]
-                            and u_cheat[f, s] < pcheat[s]):
-                        cheat[f] = True
-                        cheated[s] = True
                     if cheat[f]:
-                        best = ntm[s]
-                        for p in range(n_p):
-                            if t >= start[p, s]:
-                                best = max(best, detect[p, f, s])
-                        miss *= 1.0 - best
+                        miss *= 1.0 - seen[f]
                 factor = 1.0 - relief[s] * calm
                 if t < dispute_until:
                     factor *= dmult[s]
                 elif uniforms[U_DISPUTE, i, s] < rate:
                     dispute_until = t + int(dmonths[s])
-                if miss < 1.0 and not detected[s] and uniforms[U_DETECT, i, s] < 1.0 - miss:
+                if miss < 1.0 and uniforms[U_DETECT, i, s] < 1.0 - miss:
                     detected[s] = True
-                    if uniforms[U_WALK, i, s] < walk[s]:
+                    response = uniforms[U_RESPONSE, i, s]
+                    if response < walk[s]:
                         gone = t
                     else:
+                        if response < walk[s] + (1.0 - walk[s]) * behaviour.suspend_on_detection[s]:
+                            suspend_until = t + int(behaviour.suspension_months[s])
                         dispute_until = t + int(dmonths[s])
+                        for f in range(n_f):  # the exposed plants stop
+                            if cheat[f]:
+                                cheat[f] = False
+                                caught[f] = True
                 for k in range(n_k):
                     event = uniforms[U_TRIGGER + 2 * k, i, s] < trig_rate[k, s]
                     if event and uniforms[U_TRIGGER + 2 * k + 1, i, s] < trig_breach[k, s]:
                         gone = t
+                shock = uniforms[u_shock, i, s] < behaviour.shock_chance[s]
+                if shock and uniforms[u_shock_breach, i, s] < behaviour.shock_breach[s]:
+                    gone = t
                 h_d = base_d[s] * math.exp(beta[s] * max(imbalance, 0.0)) * factor
                 h_u = base_u[s] * math.exp(beta[s] * max(-imbalance, 0.0)) * factor
+                h_u *= 1.0 - behaviour.confidence[s] * confident
                 walks_d = uniforms[U_DPRK, i, s] < 1.0 - math.exp(-h_d)
                 walks_u = uniforms[U_US, i, s] < 1.0 - math.exp(-h_u)
                 if walks_d or walks_u:
@@ -191,16 +254,30 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                     in_force[i] += 1
                 else:
                     collapse[s] = gone
-            stopped = False
+            stopped_all = True
+            any_production = False
             for f in range(n_f):
-                restricted = lv[f] > 0 and not cheat[f]
-                lapsed = gone != NEVER and not (never[s] and lv[f] == 3) and t >= gone + restart[lv[f], s]
-                run = 0 if restricted and not lapsed else 1
+                restricted_now = lv[f] > 0 and not cheat[f]
+                rebuilt = not (never[s] and lv[f] == 3)
+                lapsed = gone != NEVER and rebuilt and t >= gone + restart[lv[f], s]
+                run = 0 if restricted_now and not lapsed else 1
                 ctl[f, i, s] = run
-                if run == 0 and production[f]:
-                    stopped = True
-            if stopped:
-                halted[s] += 1
+                if run:
+                    wait[f, i, s] = 0
+                elif not rebuilt:
+                    wait[f, i, s] = NEVER_RESTART
+                elif gone == NEVER:
+                    wait[f, i, s] = min(restart[lv[f], s], NEVER_RESTART)
+                else:
+                    wait[f, i, s] = min(gone + restart[lv[f], s] - t, NEVER_RESTART)
+                if run == 0:
+                    halted[f, s] += 1
+                if production[f] and exists[f, s]:
+                    any_production = True
+                    if run:
+                        stopped_all = False
+            if any_production and stopped_all:
+                halted_all[s] += 1
             if cheated[s]:
                 cheated_by[i] += 1
             if detected[s]:

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..months import NEVER
 from ._jit import kernel
+from .deal import NEVER_RESTART
 
 
 class Reactors(NamedTuple):
@@ -95,6 +96,7 @@ class Controls(NamedTuple):
     """A deal's path from month ``start`` on: what runs, and material shipped out."""
 
     running: np.ndarray  # (F, M', n) uint8 1 while control row f may run (M' = 0: no controls)
+    wait: np.ndarray  # (F, M', n) int16 months row f would need to run again if the deal ended
     start: int  # grid month of running[:, 0]
     ship_month: np.ndarray  # (n,) int64 grid month material leaves the country, or NEVER
     ship_pu: np.ndarray  # (n,) share of separated Pu shipped
@@ -110,7 +112,11 @@ class Tallies(NamedTuple):
     warheads_assembled: np.ndarray  # (T, B_count) int32
     sum_pu: np.ndarray  # (T,) float64 sums of kg on hand
     sum_heu: np.ndarray  # (T,)
-    final: np.ndarray  # (4, n) Pu, HEU, warheads possible and assembled in the last month run
+    final: np.ndarray  # (5, n) Pu, HEU, warheads possible, assembled and breakout months in the last month
+    breakout: np.ndarray  # (T, B_breakout) int32 counts of breakout months
+    breakout_weapons: float  # weapons' worth of new material that breakout time is counted to
+    breakout_floor: float  # breakout bins: floor (months) and 1 / log(1 + resolution)
+    breakout_inv_log_ratio: float
     kg_floor: float  # kg bins: floor and 1 / log(1 + resolution)
     kg_inv_log_ratio: float
     threshold: float  # warheads possible whose first month is recorded in ``reached``
@@ -164,6 +170,36 @@ def _discharge(r, s, moved, full, campaign, stocks, next_due):
 
 
 @kernel
+def time_to(need, waits, rates, order):
+    """Months until facilities that can run again after ``waits`` months, each then adding
+    ``rates`` (kg/month), have added ``need`` kg (``NEVER_RESTART`` if they never do)."""
+    if need <= 0.0:
+        return 0.0
+    m = waits.shape[0]
+    for k in range(m):  # insertion sort of the few facilities by wait
+        order[k] = k
+        j = k
+        while j > 0 and waits[order[j - 1]] > waits[order[j]]:
+            order[j - 1], order[j] = order[j], order[j - 1]
+            j -= 1
+    amount = 0.0
+    slope = 0.0
+    now = 0.0
+    for k in range(m):
+        w = float(waits[order[k]])
+        if w >= NEVER_RESTART:
+            break
+        if slope > 0.0 and amount + slope * (w - now) >= need:
+            return now + (need - amount) / slope
+        amount += slope * (w - now)
+        now = w
+        slope += rates[order[k]]
+    if slope > 0.0:
+        return now + (need - amount) / slope
+    return float(NEVER_RESTART)
+
+
+@kernel
 def _count(row, bins):
     """Add one to ``row`` at each index in ``bins``."""
     for i in range(bins.shape[0]):
@@ -204,6 +240,15 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
     bin_dheu = np.empty(n, dtype=np.int64)
     bin_dwp = np.empty(n, dtype=np.int64)
     bin_dwa = np.empty(n, dtype=np.int64)
+    bin_bo = np.empty(n, dtype=np.int64)
+    nbo = tallies.breakout.shape[1]
+    waits_r = np.empty(n_r, dtype=np.int64)
+    waits_e = np.empty(n_e, dtype=np.int64)
+    rates_r = np.empty(n_r)
+    rates_e = np.empty(n_e)
+    order_r = np.empty(n_r, dtype=np.int64)
+    order_e = np.empty(n_e, dtype=np.int64)
+    has_wait = controls.wait.shape[1] > 0
     for t in range(t0, t1):
         # reactors: irradiate, discharge, reprocess (stage loops over samples vectorise)
         for r in range(n_r):
@@ -315,17 +360,42 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
                 bin_dheu[s] = _signed_kg(heu - base[1, j, s], kg_floor, kg_inv_log_ratio, nkg)
                 bin_dwp[s] = _signed_count(wp - base[2, j, s], nc)
                 bin_dwa[s] = _signed_count(wa - base[3, j, s], nc)
+            # breakout: months to new material for N weapons from the facilities' state
+            waited = has_wait and future
+            pu_stock = 0.0
+            lag_pu = NEVER_RESTART
+            for r in range(n_r):
+                y = reactors.separation_yield[r, s]
+                waits_r[r] = controls.wait[reactors.control_row[r], j, s] if waited else 0
+                rates_r[r] = reactors.rows[r, reactors.period[r, t], s] * y
+                pu_stock += (core[r, s] + spent[r, s]) * y
+                lag_pu = min(lag_pu, reactors.lag[r, s])
+            for e in range(n_e):
+                waits_e[e] = controls.wait[enrichment.control_row[e], j, s] if waited else 0
+                rates_e[e] = enrichment.rows[e, enrichment.period[e, t], s] * e_factor[e, s] * (
+                    t >= enrichment.start[e, s])
+            heu_path = time_to(tallies.breakout_weapons / weapons.per_heu[s], waits_e, rates_e, order_e)
+            pu_path = float(NEVER_RESTART)
+            if n_r > 0:
+                grow = time_to(tallies.breakout_weapons / weapons.per_pu[s] - pu_stock, waits_r, rates_r, order_r)
+                separate = float(controls.wait[rcl, j, s]) if waited and rcl >= 0 else 0.0
+                if grow < NEVER_RESTART and separate < NEVER_RESTART:
+                    pu_path = max(grow, separate) + lag_pu
+            months = min(heu_path, pu_path)
+            bin_bo[s] = kg_bin(months, tallies.breakout_floor, tallies.breakout_inv_log_ratio, nbo)
             if t == t1 - 1:
                 final[0, s] = pu
                 final[1, s] = heu
                 final[2, s] = wp
                 final[3, s] = wa
+                final[4, s] = months
         tallies.sum_pu[t] += total_pu
         tallies.sum_heu[t] += total_heu
         _count(tallies.pu[t], bin_pu)
         _count(tallies.heu[t], bin_heu)
         _count(tallies.warheads_possible[t], bin_wp)
         _count(tallies.warheads_assembled[t], bin_wa)
+        _count(tallies.breakout[t], bin_bo)
         if base_mode == 2 and t >= ctl_from:
             _count(pairing.pu[t], bin_dpu)
             _count(pairing.heu[t], bin_dheu)

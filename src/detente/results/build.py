@@ -78,10 +78,13 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
         info = METRICS[metric]
         data[f"horizon_{metric}"] = (("scenario", "sample"), values, {
             "units": info.unit, "long_name": f"{info.label}, per sample at the horizon"})
-    for metric in ("deliverable", "p_arrive") if regions else ():
-        values = np.stack([np.stack([per_sample[s][f"{metric}:{r}"] for r in regions]) for s in names])
+    labels = {"region": regions, "facility": [f.id for f in plan.profile.facilities]}
+    for metric in dict.fromkeys(m.split(":")[0] for m in known if ":" in m):
         info = METRICS[metric]
-        data[f"horizon_{metric}"] = (("scenario", "region", "sample"), values, {
+        empty = np.full(n, np.nan, np.float32)
+        values = np.stack([np.stack([per_sample[s].get(f"{metric}:{x}", empty) for x in labels[info.per]])
+                           for s in names])
+        data[f"horizon_{metric}"] = (("scenario", info.per, "sample"), values, {
             "units": info.unit, "long_name": f"{info.label}, per sample at the horizon"})
     draws = total.kept_draws(specs)
     kept = len(next(iter(draws.values()))) if draws else 0
@@ -103,6 +106,8 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
                                          for spec in specs.values()], {"long_name": "distribution and sources (JSON)"}),
         **bin_coords,
     }
+    coords["facility"] = ("facility", labels["facility"])
+    coords["facility_name"] = ("facility", [f.name for f in plan.profile.facilities])
     if regions:
         coords["region"] = ("region", regions)
         coords["region_name"] = ("region", [r.name for r in plan.missiles.regions])

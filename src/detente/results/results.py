@@ -40,6 +40,7 @@ class Results:
         self.scenarios: list[str] = [str(s) for s in dataset["scenario"].values]
         self.months: list[str] = [format_month(parse_month(str(d)[:7])) for d in dataset["date"].values]
         self.regions: list[str] = [str(r) for r in dataset["region"].values] if "region" in dataset.coords else []
+        self.facilities: list[str] = [str(f) for f in dataset["facility"].values]
         self.attrs: dict = dict(dataset.attrs)
 
     # -- what the run holds --------------------------------------------------------------
@@ -64,7 +65,8 @@ class Results:
         for name in self.dataset.data_vars:
             if name.startswith("horizon_"):
                 base = name.removeprefix("horizon_")
-                out += [f"{base}:{r}" for r in self.regions] if METRICS[base].per_region else [base]
+                per = METRICS[base].per
+                out += [f"{base}:{x}" for x in self._labels(per)] if per else [base]
         return out
 
     @property
@@ -81,6 +83,9 @@ class Results:
         return {str(p): _SPEC.validate_python(json.loads(str(text)))
                 for p, text in zip(self.dataset["parameter"].values, self.dataset["parameter_spec"].values,
                                    strict=True)}
+
+    def _labels(self, per: str) -> list[str]:
+        return self.regions if per == "region" else self.facilities
 
     def start(self, scenario: str) -> str:
         """A scenario's start month, ``"YYYY-MM"``."""
@@ -117,6 +122,8 @@ class Results:
         m = self._metric(name)
         counts = self.counts(name)
         data = quantiles(counts.values, m.bins, np.asarray(qs), counts[counts.dims[-1]].values)
+        if m.name == "breakout_months":  # the top bin: no facility can ever make the material
+            data[data >= m.bins.lower_edges()[-1]] = np.inf
         for i, s in enumerate(self.scenarios):
             if not self.has(name, s):
                 data[i] = np.nan
@@ -161,9 +168,9 @@ class Results:
         if name not in self.horizon_metrics:
             raise InputError(f"unknown metric {name!r}; known: {', '.join(self.horizon_metrics)}",
                              field="metric")
-        base, _, region = name.partition(":")
+        base, _, label = name.partition(":")
         values = self.dataset[f"horizon_{base}"]
-        values = values.sel(region=region) if region else values
+        values = values.sel({METRICS[base].per: label}) if label else values
         return values.rename(name)
 
     def probability(self, event: str) -> xr.DataArray:
@@ -327,7 +334,8 @@ class Results:
             raise InputError(f"not Détente results of schema {SCHEMA!r}", file=str(path))
         dataset = dataset.drop_vars([n for n in dataset.data_vars if "derived" in dataset[n].attrs])
         dataset = dataset.drop_dims([d for d in ("quantile",) if d in dataset.dims])
-        for name in ("scenario", "region", "parameter", "parameter_spec", "parameter_unit", "region_name"):
+        for name in ("scenario", "region", "parameter", "parameter_spec", "parameter_unit", "region_name", "facility",
+                     "facility_name"):
             if name in dataset.coords and dataset[name].dtype.kind == "O":
                 dataset[name] = dataset[name].astype(str)
         return cls(dataset)
