@@ -1,5 +1,7 @@
 """Agreements: what a deal buys on common random numbers, cheating, sequencing, reversal."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import yaml
@@ -124,7 +126,7 @@ def test_access_to_undeclared_sites_deters_what_it_would_detect(tmp_path, profil
 @pytest.mark.parametrize("name", ["kimball-2018", "hanoi-2019", "stanford-roadmap", "jcpoa-style", "mount-2019"])
 def test_adding_verification_never_lowers_expected_warheads_averted(tmp_path, name):
     """Each bundled deal against its own copy without any verification, on the same draws."""
-    data = yaml.safe_load(open(detente.load_scenario(name).file))
+    data = yaml.safe_load(Path(detente.load_scenario(name).file).read_text())
     data["name"] = f"{name}-unverified"
     for phase in data["phases"]:
         phase["verification"] = []
