@@ -29,10 +29,16 @@ def with_dynamics(profile, **changes):
     return profile.model_copy(update={"dynamics": profile.dynamics.model_copy(update=update)})
 
 
+REFERENCE_CLASS = {  # how long the real deal held, months (agreements.md, chronology.csv)
+    "agreed-framework-1994": 98, "missile-moratorium-1999": 66, "joint-statement-2005": 13,
+    "six-party-2007": 21, "leap-day-2012": 1, "moratoria-2018": 20,
+}
+
+
 @pytest.fixture(scope="module")
 def analogues():
-    names = ["no-deal", "agreed-framework-1994", "six-party-2007", "leap-day-2012"]
-    return detente.simulate(names, samples=8192, seed=11, horizon="2046-12")
+    names = ["no-deal", *REFERENCE_CLASS]
+    return detente.simulate(names, samples=8192, seed=11, horizon="2046-12", missiles=False)
 
 
 def survival_median(results, scenario):
@@ -41,13 +47,30 @@ def survival_median(results, scenario):
     return float(np.median(np.where(collapsed, months, np.inf)))
 
 
-@pytest.mark.parametrize(
-    ("scenario", "held"),
-    [("agreed-framework-1994", 98), ("six-party-2007", 21), ("leap-day-2012", 1)],
-)
-def test_historical_analogues_last_about_as_long_as_the_real_deals(analogues, scenario, held):
+@pytest.mark.parametrize("scenario", [
+    *[s for s in REFERENCE_CLASS if s != "leap-day-2012"],
+    pytest.param("leap-day-2012", marks=pytest.mark.xfail(
+        strict=True, reason="ended by a launch already planned in 2012; nothing in the deal's structure says so")),
+])
+def test_reference_class_lasts_about_as_long_as_the_real_deals(analogues, scenario):
+    """The past deals, with no scenario-specific triggers, last within ×2 of the real ones."""
+    assert not detente.load_scenario(scenario).triggers
+    held = REFERENCE_CLASS[scenario]
     median = survival_median(analogues, scenario)
     assert held / 2 <= median <= held * 2, median
+
+
+def test_durability_does_not_depend_on_remembering_triggers(tmp_path):
+    """Outside shocks come from the profile: a trigger-less copy of mount-2019 lasts within ×1.5
+    of the bundled deal."""
+    data = yaml.safe_load(Path(detente.load_scenario("mount-2019").file).read_text())
+    data["name"], data["triggers"] = "mount-bare", []
+    bare = tmp_path / "mount-bare.yaml"
+    bare.write_text(yaml.safe_dump(data, allow_unicode=True))
+    r = detente.simulate(["no-deal", "mount-2019", str(bare)], samples=8192, seed=11, horizon="2046-12",
+                         missiles=False)
+    bundled, without = survival_median(r, "mount-2019"), survival_median(r, "mount-bare")
+    assert bundled / 1.5 <= without <= bundled * 1.5
 
 
 def test_paired_differences_are_tighter_than_unpaired(analogues):
@@ -67,7 +90,7 @@ def test_paired_differences_are_tighter_than_unpaired(analogues):
 
 
 def test_baseline_does_not_depend_on_the_other_scenarios(analogues):
-    alone = detente.simulate("no-deal", samples=8192, seed=11, horizon="2046-12")
+    alone = detente.simulate("no-deal", samples=8192, seed=11, horizon="2046-12", missiles=False)
     assert_results_identical(alone, analogues, scenarios=["no-deal"])
 
 
@@ -102,7 +125,8 @@ def test_verification_deters_covert_production(tmp_path):
 
 
 def test_without_anyone_looking_covert_production_follows_the_temptation(tmp_path, profile):
-    prof = with_dynamics(profile, cheat_temptation=1.0, ntm_detection_per_month=0.0)
+    prof = with_dynamics(profile, cheat_temptation=1.0, ntm_detection_per_month=0.0, dprk_base_hazard=0.0,
+                         us_base_hazard=0.0, shock_per_year=0.0)
     phases = freeze_everything(undeclared_regime(0.3, access=False))
     phases[0]["measures"] = [{"kind": "freeze", "facilities": ["kangson", "yongbyon-new-hall"]}]
     path = scenario_file(tmp_path, "halt-blind", phases)

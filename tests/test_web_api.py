@@ -145,7 +145,7 @@ def test_scenario_in_plain_words(client):
         phases["codify"]["incentives"]
     assert phases["disable-elwr"]["verification"][0].startswith("US technical team and IAEA checks Yongbyon")
     assert "cheating each month: about 70 % (90 % range 52 %–88 %)" in phases["disable-elwr"]["verification"][0]
-    assert plain["triggers"] and plain["sources"][0]["id"] == "mount-2018-axios"
+    assert plain["triggers"] == [] and plain["sources"][0]["id"] == "mount-2018-axios"  # shocks: the profile's
     error_of(client.get("/api/scenarios/nothing-here"), 404)
     error_of(client.get("/api/scenarios/Bad_Name"), 422)
 
@@ -425,8 +425,9 @@ def test_library_and_scenario_pages(shared):
     page = client.get("/scenarios/mount-2019").text
     for words in ("Disablement of the ELWR", "At signature", "Once “Disablement of the ELWR” is complete and verified",
                   "Disable: Yongbyon Experimental Light Water Reactor", "In return", "Verification",
-                  "Outside events that may end it", 'href="/run?scenario=mount-2019"'):
+                  'href="/run?scenario=mount-2019"'):
         assert words in page, words
+    assert "Outside events that may end it" in client.get("/scenarios/hanoi-2019").text
     missing = client.get("/scenarios/atlantis")
     assert missing.status_code == 404 and "atlantis" in missing.text
 

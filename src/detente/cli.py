@@ -217,15 +217,15 @@ def _print_compare(results: Results, dates: list[str]) -> None:
     for date in dates:
         table = Table(title=f"{date}: median (90 % interval); paired differences vs {base}")
         for column in ("scenario", "warheads possible", "warheads averted", "Pu (kg)", "HEU (kg)",
-                       "P(in force)", "P(cheated)", "P(detected)"):
+                       "breakout (months)", "P(in force)", "P(cheated)", "P(detected)"):
             table.add_column(column, justify="left" if column == "scenario" else "right")
         for row in tables.buys(results, [date], summary):
             table.add_row(row["scenario"], row["warheads"], row["averted"], row["pu"], row["heu"],
-                          row["in_force"], row["cheated"], row["detected"])
+                          row["breakout"], row["in_force"], row["cheated"], row["detected"])
         out.print(table)
     table = Table(title=f"To the horizon ({results.months[-1]})")
     for column in ("scenario", f"months until {results.attrs['threshold']} warheads", "delay vs baseline (months)",
-                   "months production halted", "deal lasted (months)"):
+                   "months all production halted", "deal lasted (months)"):
         table.add_column(column, justify="left" if column == "scenario" else "right")
     for row in tables.to_horizon(results, summary):
         table.add_row(row["scenario"], row["to_n"], row["delay"], row["halted"], row["lasted"])

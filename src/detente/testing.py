@@ -29,15 +29,26 @@ def assert_results_identical(a: Results, b: Results, scenarios: list[str] | None
     assert set(left.data_vars) == set(right.data_vars), (
         f"variables differ: {sorted(set(left.data_vars) ^ set(right.data_vars))}")
     for name in left.data_vars:
-        assert left[name].dims == right[name].dims, f"{name}: dims {left[name].dims} != {right[name].dims}"
-        assert np.array_equal(left[name].values, right[name].values,
-                              equal_nan=left[name].dtype.kind == "f"), f"{name}: values differ"
+        la, ra = _common_bins(left[name], right[name])
+        assert la.dims == ra.dims, f"{name}: dims {la.dims} != {ra.dims}"
+        assert np.array_equal(la.values, ra.values, equal_nan=la.dtype.kind == "f"), f"{name}: values differ"
     for name in left.coords:
-        xr.testing.assert_equal(left[name], right[name])
+        if not any(d.endswith("_bin") for d in left[name].dims):
+            xr.testing.assert_equal(left[name], right[name])
     if scenarios is None:
         keep = {k: v for k, v in a.attrs.items() if k not in ignore_attrs}
         other = {k: v for k, v in b.attrs.items() if k not in ignore_attrs}
         assert keep == other, f"attributes differ: {set(keep.items()) ^ set(other.items())}"
+
+
+def _common_bins(left: xr.DataArray, right: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
+    """Histograms are stored trimmed to the bins that hold a sample (over all the scenarios of a
+    run): put both on the union of their bins, empty bins holding zero."""
+    for dim in [d for d in left.dims if d.endswith("_bin")]:
+        union = np.union1d(left[dim].values, right[dim].values)
+        left = left.drop_vars([f"{dim}_lower", f"{dim}_upper"]).reindex({dim: union}, fill_value=0)
+        right = right.drop_vars([f"{dim}_lower", f"{dim}_upper"]).reindex({dim: union}, fill_value=0)
+    return left, right
 
 
 # -- the conformance battery ------------------------------------------------------------------

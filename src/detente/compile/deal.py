@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..inputs.profile import Enrichment, Profile, Reactor
 from ..inputs.scenario import FacilityMeasure, FlightTestMoratorium, Scenario, ShipOut
 from ..inputs.uncertain import _Spec
-from ..inputs.vocabulary import ACTIVITIES, BINDS_AT_START, LEVELS, TEST_BANS
+from ..inputs.vocabulary import ACTIVITIES, BINDS_AT_START, LEVELS, NTM_VERIFIABLE, TEST_BANS
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class DealPlan:
     level_start: np.ndarray  # (P, F) restriction a phase imposes from its start (declaratory measures)
     level_done: np.ndarray  # (P, F) restriction it imposes once complete (physical measures)
     tension: np.ndarray  # (P,) tension-reduction weight
-    informs: np.ndarray  # (P,) how far verification informs (1 whole programme, 0.5 declared sites)
+    informs: np.ndarray  # (P,) 1 where compliance can be confirmed (verification, or measures seen from afar)
     given: tuple[tuple[tuple[str, float], ...], ...]  # per phase: (value parameter, count)
     received: tuple[tuple[tuple[str, float], ...], ...]
     covers: tuple[tuple[tuple[np.ndarray, str, str, str], ...], ...]  # (F mask, detect, dispute, lag)
@@ -167,11 +167,9 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
         given.append(tuple(gives))
         received.append(tuple(gets))
         covers.append(tuple(regimes))
-        declares = any(m.kind == "declaration" for m in phase.measures)
-        if any(v.undeclared_access for v in phase.verification) or (declares and phase.verification):
-            informs[i] = 1.0  # the whole programme is open to checking
-        elif phase.verification:
-            informs[i] = 0.5  # monitoring confirms compliance at the sites it covers
+        seen_from_afar = bool(phase.measures) and all(m.kind in NTM_VERIFIABLE for m in phase.measures)
+        if phase.verification or seen_from_afar:
+            informs[i] = 1.0  # compliance can be confirmed: on site, or by national technical means
     for trigger in scenario.triggers:
         stem = f"{scenario.name}.trigger.{trigger.id}"
         params[f"{stem}.rate_per_year"] = trigger.rate_per_year

@@ -47,6 +47,7 @@ class Dynamics(_Model):
     suspend_on_detection: Fraction  # a detection short of collapse suspends relief (else it is resolved)
     suspension_months: NonNegative
     verification_confidence: Fraction  # the other side's hazard × (1 − this) with informing verification
+    commitment_scale_musd_per_year: Positive  # a side's hazard × S / (S + value it receives)
     shock_per_year: NonNegative  # outside shocks that hit every deal (launches, exercises, elections)
     shock_breach: Fraction  # chance a shock ends the deal
     restart_months: RestartDelays

@@ -23,6 +23,8 @@ MAX_TRIGGERS = 3  # outside-event triggers a scenario may name (fixes the shared
 BINDS = ("start", "complete")
 BINDS_AT_START = ("test-moratorium", "ctbt", "flight-test-moratorium")
 Binds = Literal[BINDS]
+# measures whose compliance national technical means confirm (seismic and launch detection)
+NTM_VERIFIABLE = ("test-moratorium", "ctbt", "flight-test-moratorium")
 TEST_BANS = ("test-moratorium", "ctbt")  # measures that stop nuclear tests
 
 # restriction a completed phase puts on a control row; a moratorium lapses as soon as a deal collapses

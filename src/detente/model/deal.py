@@ -89,6 +89,7 @@ class Behaviour(NamedTuple):
     suspend_on_detection: np.ndarray  # chance a detection not ending the deal suspends relief
     suspension_months: np.ndarray
     confidence: np.ndarray  # US hazard × (1 − confidence) while informing verification is in force
+    commitment_scale: np.ndarray  # a side's hazard × S / (S + what it receives): value at stake keeps it in
     shock_chance: np.ndarray  # monthly chance of an outside shock (launch, exercises, new government)
     shock_breach: np.ndarray  # chance a shock ends the deal
     restart: np.ndarray  # (5, n) int64 months to restart after collapse, by level
@@ -243,8 +244,9 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                 shock = uniforms[u_shock, i, s] < behaviour.shock_chance[s]
                 if shock and uniforms[u_shock_breach, i, s] < behaviour.shock_breach[s]:
                     gone = t
-                h_d = base_d[s] * math.exp(beta[s] * max(imbalance, 0.0)) * factor
-                h_u = base_u[s] * math.exp(beta[s] * max(-imbalance, 0.0)) * factor
+                scale = behaviour.commitment_scale[s]
+                h_d = base_d[s] * math.exp(beta[s] * max(imbalance, 0.0)) * factor * scale / (scale + r)
+                h_u = base_u[s] * math.exp(beta[s] * max(-imbalance, 0.0)) * factor * scale / (scale + g)
                 h_u *= 1.0 - behaviour.confidence[s] * confident
                 walks_d = uniforms[U_DPRK, i, s] < 1.0 - math.exp(-h_d)
                 walks_u = uniforms[U_US, i, s] < 1.0 - math.exp(-h_u)

@@ -87,7 +87,8 @@ def buys(results: Results, dates: list[str], summary: Summary | None = None) -> 
             row = {"date": date, "scenario": scenario,
                    "warheads": interval(get("warheads_possible"), "warheads"),
                    "averted": interval(get("delta:warheads_possible"), "warheads", -1.0),
-                   "pu": interval(get("pu_kg"), "kg"), "heu": interval(get("heu_kg"), "kg")}
+                   "pu": interval(get("pu_kg"), "kg"), "heu": interval(get("heu_kg"), "kg"),
+                   "breakout": interval(get("breakout_months"), "kg")}
             for event in DEAL_EVENTS:
                 share = get(f"p_{event}")
                 row[event] = percent(share["mean"]) if share else "–"
