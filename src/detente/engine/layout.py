@@ -225,6 +225,7 @@ def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, sh
         suspend_on_detection=draws["deal.suspend_on_detection"], suspension_months=draws["deal.suspension_months"],
         confidence=draws["deal.verification_confidence"],
         commitment_scale=draws["deal.commitment_scale_musd_per_year"],
+        dispute_background=draws["deal.dispute_background"],
         shock_chance=1.0 - np.exp(-draws["deal.shock_per_year"] / 12.0), shock_breach=draws["deal.shock_breach"],
     )
     path = DealPath(

@@ -38,6 +38,7 @@ class Dynamics(_Model):
     tension_relief: Fraction  # hazards × (1 − relief) with tension-reduction in force
     dispute_multiplier: Positive  # hazards × this while a verification dispute lasts
     dispute_months: Positive
+    dispute_background: Fraction  # share of a regime's dispute rate that applies while nothing is concealed
     walk_on_detection: Fraction  # chance detected cheating ends the deal
     ntm_detection_per_month: Fraction  # satellites etc. see covert enrichment without on-site verification
     ntm_detection_reactor: Fraction  # … and covert operation of a restricted reactor (thermal signatures)

@@ -90,6 +90,7 @@ class Behaviour(NamedTuple):
     suspension_months: np.ndarray
     confidence: np.ndarray  # US hazard × (1 − confidence) while informing verification is in force
     commitment_scale: np.ndarray  # a side's hazard × S / (S + what it receives): value at stake keeps it in
+    dispute_background: np.ndarray  # share of a regime's dispute rate while the DPRK conceals nothing
     shock_chance: np.ndarray  # monthly chance of an outside shock (launch, exercises, new government)
     shock_breach: np.ndarray  # chance a shock ends the deal
     restart: np.ndarray  # (5, n) int64 months to restart after collapse, by level
@@ -220,6 +221,11 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                     if cheat[f]:
                         miss *= 1.0 - seen[f]
                 factor = 1.0 - relief[s] * calm
+                concealing = False
+                for f in range(n_f):
+                    concealing = concealing or cheat[f]
+                if not concealing:  # intrusive verification is disputed most where there is something to hide
+                    rate *= behaviour.dispute_background[s]
                 if t < dispute_until:
                     factor *= dmult[s]
                 elif uniforms[U_DISPUTE, i, s] < rate:
