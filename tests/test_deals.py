@@ -147,7 +147,8 @@ def test_access_to_undeclared_sites_deters_what_it_would_detect(tmp_path, profil
     assert shares[True] < 0.2 * shares[False]
 
 
-@pytest.mark.parametrize("name", ["kimball-2018", "hanoi-2019", "stanford-roadmap", "jcpoa-style", "mount-2019", "all-first"])
+@pytest.mark.parametrize("name", ["kimball-2018", "hanoi-2019", "stanford-roadmap", "jcpoa-style", "mount-2019",
+                                  "all-first"])
 def test_adding_verification_never_lowers_expected_warheads_averted(tmp_path, name):
     """Each bundled deal against its own copy without any verification, on the same draws."""
     data = yaml.safe_load(Path(detente.load_scenario(name).file).read_text())
