@@ -158,11 +158,12 @@ def test_adding_verification_never_lowers_expected_warheads_averted(tmp_path, na
     bare = tmp_path / f"{name}-unverified.yaml"
     bare.write_text(yaml.safe_dump(data, allow_unicode=True))
     r = detente.simulate(["no-deal", name, str(bare)], samples=8192, seed=8, horizon="2041-12", missiles=False)
-    mean = r.mean("delta:warheads_possible").sel(date="2037-01")
-    verified, unverified = -mean.sel(scenario=name).item(), -mean.sel(scenario=f"{name}-unverified").item()
+    warheads = r.horizon("warheads_possible")
+    gain = (warheads.sel(scenario=f"{name}-unverified") - warheads.sel(scenario=name)).values.astype(float)
+    standard_error = gain.std() / np.sqrt(gain.size)  # per sample: what verification adds to what is averted
     cheating = r.probability("cheated").sel(scenario=f"{name}-unverified", date="2037-01").item()
     if cheating > 0.01:  # cheating is possible: verification deters and informs more than its disputes cost
-        assert verified >= unverified - 0.5, (verified, unverified)
+        assert gain.mean() >= -2 * standard_error, (gain.mean(), standard_error)
     else:  # a deal that restricts no plant that could run in secret: verification can only confirm
         assert r.probability("cheated").sel(date="2037-01").max().item() <= 0.01
 
@@ -348,3 +349,20 @@ def test_validate_warns_when_sites_name_only_undeclared_facilities(tmp_path, mon
     assert "phases[p].measures[0].sites" in err and "only undeclared facilities" in err
     plan = detente.check(str(path))
     assert plan.deals[0].level_done.sum() == 0 and len(plan.warnings) == 1  # it restricts nothing
+
+
+def test_never_is_infinite_and_absent_plants_are_not_halted(tmp_path):
+    """A dismantled plant that is never rebuilt gives an infinite breakout (not a sentinel number),
+    and a plant that does not exist in a sample is never counted as halted there."""
+    path = scenario_file(tmp_path, "dismantle-all", [{
+        "id": "p", "name": "p", "start": {"at": "signature"}, "duration_months": fixed(1),
+        "measures": [{"kind": "dismantle", "all_facilities": True}],
+        "incentives": [{"kind": "sanctions-relief", "sanctions": ["coal", "textiles", "labour"]}]}])
+    r = detente.simulate(["no-deal", str(path)], samples=4096, seed=3, horizon="2036-12", missiles=False)
+    at_horizon = r.horizon("breakout_months").sel(scenario="dismantle-all").values
+    assert np.isinf(at_horizon).any() and at_horizon[np.isfinite(at_horizon)].max() < 2000
+    assert np.isinf(r.mean("breakout_months").sel(scenario="dismantle-all").values[-1])
+    halted = r.horizon("facility_months_halted:kangson").sel(scenario="dismantle-all").values
+    absent = r.draws["kangson.exists"] < 0.5
+    assert absent.any() and (halted[:len(absent)][absent] == 0).all()
+    assert (halted[:len(absent)][~absent] > 0).any()

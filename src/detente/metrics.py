@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .histograms import Bins, CountBins, KgBins, SignedCountBins, SignedKgBins, UnitBins
 
+PAIRED = ("pu_kg", "heu_kg", "warheads_possible", "warheads_assembled")  # metrics with paired differences
 KG_BINS = KgBins()  # 0.5 % relative bins from 10 g to ~10⁶ kg
 COUNT_BINS = CountBins(2048)  # whole warheads 0 … 2,046 and an overflow bin
 DELIVER_BINS = KgBins(floor=0.01, resolution=0.02, size=700)  # expected warheads, 2 % bins
@@ -59,7 +60,8 @@ _RELIABILITY = Metric("icbm_reliability", "1", "ICBM reliability (flight × re-e
                       RELIABILITY_BINS, missiles=True, binning="reliability")
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
-    *_MATERIAL, _DELIVERABLE, _RELIABILITY, *map(_paired, _MATERIAL), _paired(_DELIVERABLE),
+    *_MATERIAL, _DELIVERABLE, _RELIABILITY, *(_paired(m) for m in _MATERIAL if m.name in PAIRED),
+    _paired(_DELIVERABLE),
     Metric("p_arrive", "1", "P(at least one warhead arrives)", "sum", per="region", missiles=True),
     Metric("p_in_force", "1", "P(deal still in force)", "share"),
     Metric("p_cheated", "1", "P(covert production has occurred)", "share"),

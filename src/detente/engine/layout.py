@@ -154,7 +154,19 @@ def tallies(plan: Plan, tally: dict, sums: dict, final: np.ndarray, n: int,
         assembled=assembled if assembled is not None else np.zeros((0, n), dtype=np.float32),
         breakout=tally["breakout_months"], breakout_weapons=float(BREAKOUT_WEAPONS),
         breakout_floor=BREAKOUT_BINS.floor, breakout_inv_log_ratio=1.0 / BREAKOUT_BINS.log_ratio,
+        breakout_months=breakout_months(plan),
     )
+
+
+def breakout_months(plan: Plan) -> np.ndarray:
+    """(T,) uint8: the months whose breakout time is evaluated — every January of the history,
+    and from the branch on the months deliveries are evaluated (yearly from the earliest
+    scenario start, and the horizon)."""
+    out = np.zeros(plan.grid.size, dtype=np.uint8)
+    months = np.arange(plan.grid.start, plan.grid.end + 1)
+    out[:plan.branch] = months[:plan.branch] % 12 == 0
+    out[evaluation_months(plan)] = 1
+    return out
 
 
 def pairing(tally: dict, n: int, mode: int = 0, base: np.ndarray | None = None) -> Pairing:
@@ -167,15 +179,19 @@ def pairing(tally: dict, n: int, mode: int = 0, base: np.ndarray | None = None) 
                    warheads_assembled=get("delta:warheads_assembled"))
 
 
-def phase_times(deal: DealPlan, own: Draws, n: int, begin: int) -> tuple[np.ndarray, np.ndarray]:
-    """Grid months each phase starts and completes, per sample (phases in dependency order)."""
+def phase_times(deal: DealPlan, own: Draws, n: int, begin: int, unverified: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Grid months each phase starts and completes, per sample (phases in dependency order). A
+    phase that waits on another starts once that one is complete and confirmed: after its
+    verification's access lag, or, with no verification, after ``unverified`` months (n,) of
+    confirmation by other means."""
     start = np.zeros((deal.phases, n), dtype=np.int64)
     done = np.zeros_like(start)
     for i, pid in enumerate(deal.phase_ids):
         if deal.after[i] >= 0:
             q = deal.after[i]
             lags = [own[lag] for _, _, _, lag in deal.covers[q]]
-            verified = np.rint(np.max(lags, axis=0)).astype(np.int64) if lags else 0
+            verified = np.rint(np.max(lags, axis=0) if lags else unverified).astype(np.int64)
             start[i] = done[q] + verified
         elif deal.date[i] >= 0:
             start[i] = deal.date[i]
@@ -189,7 +205,8 @@ def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, sh
     """The deal kernel's inputs and an empty path for one scenario; also the phase times."""
     months = plan.grid.size - plan.branch
     rows = len(plan.production)
-    start, done = phase_times(deal, own, n, plan.grid.index(deal.scenario.start))
+    start, done = phase_times(deal, own, n, plan.grid.index(deal.scenario.start),
+                              draws["deal.confirmation_without_verification_months"])
     both = {**draws, **own}
     given = np.array([sum((both[k] * c for k, c in items), np.zeros(n)) for items in deal.given])
     received = np.array([sum((both[k] * c for k, c in items), np.zeros(n)) for items in deal.received])

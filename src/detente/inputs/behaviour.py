@@ -39,6 +39,7 @@ class Dynamics(_Model):
     dispute_multiplier: Positive  # hazards × this while a verification dispute lasts
     dispute_months: Positive
     dispute_background: Fraction  # share of a regime's dispute rate that applies while nothing is concealed
+    confirmation_without_verification_months: NonNegative  # months to confirm an unverified phase
     walk_on_detection: Fraction  # chance detected cheating ends the deal
     ntm_detection_per_month: Fraction  # satellites etc. see covert enrichment without on-site verification
     ntm_detection_reactor: Fraction  # … and covert operation of a restricted reactor (thermal signatures)

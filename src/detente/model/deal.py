@@ -49,7 +49,7 @@ class Phases(NamedTuple):
     given: np.ndarray  # (P, n) value of the DPRK's measures (million USD/yr equivalent)
     received: np.ndarray  # (P, n) value of the incentives it receives
     tension: np.ndarray  # (P,) tension-reduction weight of a completed phase
-    informs: np.ndarray  # (P,) 1.0 where the phase's verification informs (undeclared access, verified declaration)
+    informs: np.ndarray  # (P,) 1.0 where compliance can be confirmed (verification, or measures seen from afar)
     level_start: np.ndarray  # (P, F) int64 restriction a phase imposes from its start (0 … 4)
     level_done: np.ndarray  # (P, F) int64 restriction it imposes once complete
 
@@ -229,7 +229,7 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                 if t < dispute_until:
                     factor *= dmult[s]
                 elif uniforms[U_DISPUTE, i, s] < rate:
-                    dispute_until = t + int(dmonths[s])
+                    dispute_until = t + 1 + int(round(dmonths[s]))
                 if miss < 1.0 and uniforms[U_DETECT, i, s] < 1.0 - miss:
                     detected[s] = True
                     response = uniforms[U_RESPONSE, i, s]
@@ -237,8 +237,8 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                         gone = t
                     else:
                         if response < walk[s] + (1.0 - walk[s]) * behaviour.suspend_on_detection[s]:
-                            suspend_until = t + int(behaviour.suspension_months[s])
-                        dispute_until = t + int(dmonths[s])
+                            suspend_until = t + 1 + int(round(behaviour.suspension_months[s]))
+                        dispute_until = t + 1 + int(round(dmonths[s]))
                         for f in range(n_f):  # the exposed plants stop
                             if cheat[f]:
                                 cheat[f] = False
@@ -253,7 +253,8 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                 scale = behaviour.commitment_scale[s]
                 h_d = base_d[s] * math.exp(beta[s] * max(imbalance, 0.0)) * factor * scale / (scale + r)
                 h_u = base_u[s] * math.exp(beta[s] * max(-imbalance, 0.0)) * factor * scale / (scale + g)
-                h_u *= 1.0 - behaviour.confidence[s] * confident
+                if not detected[s]:  # a detection ends the confidence verification gave
+                    h_u *= 1.0 - behaviour.confidence[s] * confident
                 walks_d = uniforms[U_DPRK, i, s] < 1.0 - math.exp(-h_d)
                 walks_u = uniforms[U_US, i, s] < 1.0 - math.exp(-h_u)
                 if walks_d or walks_u:
@@ -278,7 +279,7 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                     wait[f, i, s] = min(restart[lv[f], s], NEVER_RESTART)
                 else:
                     wait[f, i, s] = min(gone + restart[lv[f], s] - t, NEVER_RESTART)
-                if run == 0:
+                if run == 0 and exists[f, s]:
                     halted[f, s] += 1
                 if production[f] and exists[f, s]:
                     any_production = True

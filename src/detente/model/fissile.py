@@ -117,6 +117,7 @@ class Tallies(NamedTuple):
     breakout_weapons: float  # weapons' worth of new material that breakout time is counted to
     breakout_floor: float  # breakout bins: floor (months) and 1 / log(1 + resolution)
     breakout_inv_log_ratio: float
+    breakout_months: np.ndarray  # (T,) uint8 1 in the grid months whose breakout time is evaluated
     kg_floor: float  # kg bins: floor and 1 / log(1 + resolution)
     kg_inv_log_ratio: float
     threshold: float  # warheads possible whose first month is recorded in ``reached``
@@ -248,6 +249,10 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
     rates_e = np.empty(n_e)
     order_r = np.empty(n_r, dtype=np.int64)
     order_e = np.empty(n_e, dtype=np.int64)
+    bo_stock = np.empty(n)  # breakout scratch: Pu in cores and spent fuel, shortest lag, rates by facility
+    bo_lag = np.empty(n, dtype=np.int64)
+    bo_rate_r = np.empty((n_r, n))
+    bo_rate_e = np.empty((n_e, n))
     has_wait = controls.wait.shape[1] > 0
     for t in range(t0, t1):
         # reactors: irradiate, discharge, reprocess (stage loops over samples vectorise)
@@ -293,15 +298,19 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
             rows = enrichment.rows[e, enrichment.period[e, t]]
             factor = e_factor[e]
             start = enrichment.start[e]
-            if t >= enrichment.growth_from[e]:
-                step = enrichment.step[e]
-                for s in range(n):
-                    factor[s] *= step[s]
             if t >= ctl_from:
                 go = ctl[enrichment.control_row[e], t - ctl_from]
+                if t >= enrichment.growth_from[e]:  # a stopped plant does not expand
+                    step = enrichment.step[e]
+                    for s in range(n):
+                        factor[s] *= step[s] if go[s] else 1.0
                 for s in range(n):
                     heu_made[s] += rows[s] * factor[s] * (t >= start[s]) * go[s]
             else:
+                if t >= enrichment.growth_from[e]:
+                    step = enrichment.step[e]
+                    for s in range(n):
+                        factor[s] *= step[s]
                 for s in range(n):
                     heu_made[s] += rows[s] * factor[s] * (t >= start[s])
         if t >= first_ship:
@@ -360,34 +369,60 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
                 bin_dheu[s] = _signed_kg(heu - base[1, j, s], kg_floor, kg_inv_log_ratio, nkg)
                 bin_dwp[s] = _signed_count(wp - base[2, j, s], nc)
                 bin_dwa[s] = _signed_count(wa - base[3, j, s], nc)
-            # breakout: months to new material for N weapons from the facilities' state
-            waited = has_wait and future
-            pu_stock = 0.0
-            lag_pu = NEVER_RESTART
-            for r in range(n_r):
-                y = reactors.separation_yield[r, s]
-                waits_r[r] = controls.wait[reactors.control_row[r], j, s] if waited else 0
-                rates_r[r] = reactors.rows[r, reactors.period[r, t], s] * y
-                pu_stock += (core[r, s] + spent[r, s]) * y
-                lag_pu = min(lag_pu, reactors.lag[r, s])
-            for e in range(n_e):
-                waits_e[e] = controls.wait[enrichment.control_row[e], j, s] if waited else 0
-                rates_e[e] = enrichment.rows[e, enrichment.period[e, t], s] * e_factor[e, s] * (
-                    t >= enrichment.start[e, s])
-            heu_path = time_to(tallies.breakout_weapons / weapons.per_heu[s], waits_e, rates_e, order_e)
-            pu_path = float(NEVER_RESTART)
-            if n_r > 0:
-                grow = time_to(tallies.breakout_weapons / weapons.per_pu[s] - pu_stock, waits_r, rates_r, order_r)
-                separate = float(controls.wait[rcl, j, s]) if waited and rcl >= 0 else 0.0
-                if grow < NEVER_RESTART and separate < NEVER_RESTART:
-                    pu_path = max(grow, separate) + lag_pu
-            months = min(heu_path, pu_path)
-            bin_bo[s] = kg_bin(months, tallies.breakout_floor, tallies.breakout_inv_log_ratio, nbo)
             if t == t1 - 1:
                 final[0, s] = pu
                 final[1, s] = heu
                 final[2, s] = wp
                 final[3, s] = wa
+        # breakout, in the months it is evaluated: months to new material for N weapons from the
+        # facilities' state (a separate loop, so the month's main loop stays lean)
+        evaluate_breakout = tallies.breakout_months[t] or t == t1 - 1
+        waited = has_wait and future
+        if evaluate_breakout:  # stage loops over samples first (they vectorise), then per sample
+            for s in range(n):
+                bo_stock[s] = 0.0
+                bo_lag[s] = NEVER_RESTART
+            for r in range(n_r):
+                y, c, sp, lg = reactors.separation_yield[r], core[r], spent[r], reactors.lag[r]
+                rows = reactors.rows[r, reactors.period[r, t]]
+                for s in range(n):
+                    bo_stock[s] += (c[s] + sp[s]) * y[s]
+                    bo_rate_r[r, s] = rows[s] * y[s]
+                    bo_lag[s] = min(bo_lag[s], lg[s])
+            for e in range(n_e):
+                rows, factor, start = enrichment.rows[e, enrichment.period[e, t]], e_factor[e], enrichment.start[e]
+                for s in range(n):
+                    bo_rate_e[e, s] = rows[s] * factor[s] * (t >= start[s])
+        for s in range(n if evaluate_breakout else 0):
+            pu_stock = bo_stock[s]
+            lag_pu = bo_lag[s]
+            for r in range(n_r):
+                waits_r[r] = controls.wait[reactors.control_row[r], j, s] if waited else 0
+                rates_r[r] = bo_rate_r[r, s]
+            for e in range(n_e):
+                waits_e[e] = controls.wait[enrichment.control_row[e], j, s] if waited else 0
+                rates_e[e] = bo_rate_e[e, s]
+            need_heu = tallies.breakout_weapons / weapons.per_heu[s]
+            need_pu = tallies.breakout_weapons / weapons.per_pu[s] - pu_stock
+            if waited:
+                heu_path = time_to(need_heu, waits_e, rates_e, order_e)
+                grow = time_to(need_pu, waits_r, rates_r, order_r)
+            else:  # everything runs: need / total rate
+                heu_path = need_heu / rates_e.sum() if rates_e.sum() > 0.0 else float(NEVER_RESTART)
+                grow = 0.0 if need_pu <= 0.0 else (
+                    need_pu / rates_r.sum() if rates_r.sum() > 0.0 else float(NEVER_RESTART))
+            pu_path = float(NEVER_RESTART)
+            if n_r > 0:
+                separate = float(controls.wait[rcl, j, s]) if waited and rcl >= 0 else 0.0
+                if grow < NEVER_RESTART and separate < NEVER_RESTART:
+                    pu_path = max(grow, separate) + lag_pu
+            months = min(heu_path, pu_path)
+            if months >= NEVER_RESTART:  # no facility could ever make the material
+                months = math.inf
+                bin_bo[s] = nbo - 1
+            else:
+                bin_bo[s] = kg_bin(months, tallies.breakout_floor, tallies.breakout_inv_log_ratio, nbo)
+            if t == t1 - 1:
                 final[4, s] = months
         tallies.sum_pu[t] += total_pu
         tallies.sum_heu[t] += total_heu
@@ -395,7 +430,8 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
         _count(tallies.heu[t], bin_heu)
         _count(tallies.warheads_possible[t], bin_wp)
         _count(tallies.warheads_assembled[t], bin_wa)
-        _count(tallies.breakout[t], bin_bo)
+        if tallies.breakout_months[t] or t == t1 - 1:
+            _count(tallies.breakout[t], bin_bo)
         if base_mode == 2 and t >= ctl_from:
             _count(pairing.pu[t], bin_dpu)
             _count(pairing.heu[t], bin_dheu)

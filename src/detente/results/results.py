@@ -149,6 +149,8 @@ class Results:
             data = np.where(counted, total / n, np.nan)
         else:
             data = mean_from_counts(counts, m.bins, index)
+            if m.name == "breakout_months" and index[-1] == m.bins.size - 1:  # some samples: never
+                data = np.where(counts[..., -1] > 0, np.inf, data)
         for i, s in enumerate(self.scenarios):
             if not self.has(name, s):
                 data[i] = np.nan
