@@ -153,7 +153,11 @@ def test_scenario_in_plain_words(client):
 def test_validate_names_file_field_and_reason(client):
     ok = client.post("/api/scenarios/validate", json={"yaml": DEAL})
     assert ok.status_code == 200 and ok.json() == {"valid": True, "name": "my-deal", "title": "Freeze for relief",
-                                                   "start": "2027-01", "phases": 1}
+                                                   "start": "2027-01", "phases": 1, "warnings": []}
+    by_site = DEAL.replace("sites: [yongbyon]}", "sites: [kangson]}")
+    warned = client.post("/api/scenarios/validate", json={"yaml": by_site})
+    assert warned.status_code == 200 and len(warned.json()["warnings"]) == 1
+    assert warned.json()["warnings"][0].startswith("my-deal.yaml: phases[freeze].measures[0].sites: site 'kangson'")
     bad = error_of(client.post("/api/scenarios/validate", json={"yaml": DEAL.replace("sites: [yongbyon]}",
                                                                                       "facilities: [atlantis]}")}), 422)
     assert bad == {"error": bad["error"], "field": "phases[freeze].measures[0].facilities", "file": "my-deal.yaml"}

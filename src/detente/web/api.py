@@ -53,6 +53,8 @@ class Validation(BaseModel):
     title: str
     start: str
     phases: int
+    warnings: list[str] = Field(default_factory=list,
+                                description="what validates but probably does not say what was meant")
 
 
 class RunInfo(BaseModel):
@@ -143,7 +145,7 @@ def api_router(service: Service, jobs: Jobs) -> APIRouter:
     def validate_scenario(body: ScenarioText):
         """Check scenario YAML against the profile without saving it (422 says what is wrong)."""
         scenario = service.check(body.yaml)
-        return _validation(scenario)
+        return _validation(scenario, service.warnings(scenario))
 
     @router.post("/scenarios", response_model=Validation, status_code=201, tags=["scenarios"],
                  responses={409: {"model": Error, "description": "the name is taken"}})
@@ -286,7 +288,7 @@ def parameter_rows(service: Service, scenarios: list[str]) -> list[dict]:
     return json.loads(json.dumps(tables.parameter_rows(specs)))
 
 
-def _validation(scenario) -> dict:
+def _validation(scenario, warnings: list[str] = ()) -> dict:
     return {"valid": True, "name": scenario.name, "title": scenario.title, "start": format_month(scenario.start),
-            "phases": len(scenario.phases)}
+            "phases": len(scenario.phases), "warnings": list(warnings)}
 

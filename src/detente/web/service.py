@@ -120,6 +120,11 @@ class Service:
             raise InputError("at most 64 characters", file=label, field="name")
         return scenario
 
+    def warnings(self, scenario: Scenario) -> list[str]:
+        """What ``detente validate`` warns about a checked scenario, naming ``<name>.yaml``."""
+        label = f"{scenario.name}.yaml"
+        return [w.replace(scenario.file, label) for w in self.plan([scenario], None, None, 200).warnings]
+
     def save(self, text: str, *, create: bool, name: str | None = None) -> tuple[Scenario, bool]:
         """Validate and store a user scenario. ``name``: the name it must keep (updates)."""
         scenario = self.check(text)
