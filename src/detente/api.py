@@ -4,6 +4,7 @@ with a baseline, ``check`` scenarios as a run would, and list their ``parameters
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from .compile.deal import compile_deal
 from .compile.plan import Plan, compile_plan
@@ -32,8 +33,6 @@ def _options(options: RunOptions | None, overrides: dict) -> RunOptions:
     if options is None:
         return RunOptions(**overrides)
     if overrides:
-        from dataclasses import replace
-
         return replace(options, **overrides)
     return options
 

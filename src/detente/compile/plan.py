@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -76,6 +77,24 @@ class Plan:
     def warnings(self) -> list[str]:
         """What validates but probably does not say what its author meant (per scenario)."""
         return [w for deal in self.deals if deal is not None for w in deal.warnings]
+
+    @cached_property
+    def evaluation_months(self) -> np.ndarray:
+        """Grid months where deliveries (and, from the branch, breakout) are evaluated: every 12
+        months from the earliest scenario start, and the horizon."""
+        first = self.grid.index(min(s.start for s in self.scenarios))
+        rows = np.arange(max(first, self.branch), self.grid.size, 12)
+        return np.unique(np.r_[rows, self.grid.size - 1])
+
+    @cached_property
+    def breakout_months(self) -> np.ndarray:
+        """(T,) uint8: months whose breakout time is evaluated — every January of the history,
+        then the evaluation months."""
+        out = np.zeros(self.grid.size, dtype=np.uint8)
+        months = np.arange(self.grid.start, self.grid.end + 1)
+        out[:self.branch] = months[:self.branch] % 12 == 0
+        out[self.evaluation_months] = 1
+        return out
 
     def control_row(self, name: str) -> int:
         return self.control_rows.index(name)

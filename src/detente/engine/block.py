@@ -46,7 +46,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
     base = np.zeros((4, size - branch, n)) if paired else None  # Pu, HEU, warheads possible, assembled
     base_deliveries = None
     if paired and plan.with_missiles:
-        base_deliveries = np.zeros((len(plan.missiles.regions), len(layout.evaluation_months(plan)), n),
+        base_deliveries = np.zeros((len(plan.missiles.regions), len(plan.evaluation_months), n),
                               dtype=np.float32)
     classes = layout.missile_classes(plan, draws) if plan.with_missiles else None
     order = list(range(len(plan.scenarios)))
@@ -122,7 +122,7 @@ def missile_stage(plan: Plan, classes, draws, running: np.ndarray, assembled: np
     out = layout.deliveries(plan, tally["icbm_reliability"], n)
     run_missiles(plan.branch, plan.grid.size, plan.grid.index(plan.profile.today), classes,
                  layout.targets(plan, draws), running, assembled, out)
-    rows = layout.evaluation_months(plan)
+    rows = plan.evaluation_months
     tally["deliverable"][:, rows] += count_rows(log_bin(out.expected, DELIVER_BINS), DELIVER_BINS.size)
     sums["p_arrive"] = np.zeros((len(plan.missiles.regions), plan.grid.size))
     sums["p_arrive"][:, rows] = out.arrive.sum(axis=-1, dtype=np.float64)

@@ -154,19 +154,8 @@ def tallies(plan: Plan, tally: dict, sums: dict, final: np.ndarray, n: int,
         assembled=assembled if assembled is not None else np.zeros((0, n), dtype=np.float32),
         breakout=tally["breakout_months"], breakout_weapons=float(BREAKOUT_WEAPONS),
         breakout_floor=BREAKOUT_BINS.floor, breakout_inv_log_ratio=1.0 / BREAKOUT_BINS.log_ratio,
-        breakout_months=breakout_months(plan),
+        breakout_months=plan.breakout_months,
     )
-
-
-def breakout_months(plan: Plan) -> np.ndarray:
-    """(T,) uint8: the months whose breakout time is evaluated — every January of the history,
-    and from the branch on the months deliveries are evaluated (yearly from the earliest
-    scenario start, and the horizon)."""
-    out = np.zeros(plan.grid.size, dtype=np.uint8)
-    months = np.arange(plan.grid.start, plan.grid.end + 1)
-    out[:plan.branch] = months[:plan.branch] % 12 == 0
-    out[evaluation_months(plan)] = 1
-    return out
 
 
 def pairing(tally: dict, n: int, mode: int = 0, base: np.ndarray | None = None) -> Pairing:
@@ -299,16 +288,8 @@ def targets(plan: Plan, draws: Draws) -> Targets:
                    shots=force.defence.shots_per_warhead)
 
 
-def evaluation_months(plan: Plan) -> np.ndarray:
-    """Grid months where deliveries are evaluated: every 12 months from the earliest scenario
-    start, and the horizon."""
-    first = plan.grid.index(min(s.start for s in plan.scenarios))
-    rows = np.arange(max(first, plan.branch), plan.grid.size, 12)
-    return np.unique(np.r_[rows, plan.grid.size - 1])
-
-
 def deliveries(plan: Plan, reliability: np.ndarray, n: int) -> Deliveries:
-    rows = evaluation_months(plan)
+    rows = plan.evaluation_months
     evaluate = np.full(plan.grid.size - plan.branch, -1, dtype=np.int64)
     evaluate[rows - plan.branch] = np.arange(len(rows))
     shape = (len(plan.missiles.regions), len(rows), n)

@@ -6,12 +6,12 @@ Each month, until the deal collapses:
 * value accrues to each side as phases progress: what the DPRK has given (measures) and
   received (incentives); the imbalance ``I = (G − R) / (G + R)`` raises the DPRK's walk-away
   hazard when positive and the other side's when negative: ``h = base · exp(β · max(±I, 0))``;
-* tension-reduction measures in force lower both hazards; a verification dispute (started at
-  random by intrusive verification) multiplies them for a few months;
-* an undeclared facility that a completed phase restricts may keep running (cheating); each
-  month it may be detected — by the verification covering it, or by national technical means —
-  and a detection ends the deal with some probability, otherwise starts a dispute;
-* outside triggers (a satellite launch) happen at a rate and may be ruled a breach.
+  both also fall with the value a side receives, and the other side's while compliance can be
+  confirmed; tension-reduction measures in force lower both; a verification dispute multiplies
+  them for a few months;
+* covert production at a restricted plant is a choice weighed against the chance and cost of
+  being caught (see :func:`run_deal`); a detection ends the deal, suspends relief or is resolved;
+* outside shocks (the profile's) and the scenario's own triggers may be ruled a breach.
 
 On collapse every restriction lapses: facilities restart after the delay of their restriction
 (freeze < disable < dismantle, which may be never). All uniforms come from arrays shared by

@@ -145,7 +145,6 @@ class Service:
     # -- runs ----------------------------------------------------------------------------
     def plan(self, scenarios: list[Scenario], horizon: str | None, baseline: str | None, threshold: int):
         """Check a run's inputs as the engine will (raises InputError)."""
-
         if horizon is not None:
             try:
                 end = parse_month(horizon)
