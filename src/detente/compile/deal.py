@@ -28,6 +28,8 @@ class DealPlan:
     level_done: np.ndarray  # (P, F) restriction it imposes once complete (physical measures)
     tension: np.ndarray  # (P,) tension-reduction weight
     informs: np.ndarray  # (P,) 1 where compliance can be confirmed (verification, or measures seen from afar)
+    disputed_start: np.ndarray  # (P,) 1 where a moratorium of disputed space-launch scope binds from the start
+    disputed_done: np.ndarray  # (P,) … binds once the phase is complete
     given: tuple[tuple[tuple[str, float], ...], ...]  # per phase: (value parameter, count)
     received: tuple[tuple[tuple[str, float], ...], ...]
     covers: tuple[tuple[tuple[np.ndarray, str, str, str], ...], ...]  # (F mask, detect, dispute, lag)
@@ -63,6 +65,8 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
     level_done = np.zeros((n_p, n_f), dtype=np.int64)
     tension = np.zeros(n_p)
     informs = np.zeros(n_p)
+    disputed_start = np.zeros(n_p)
+    disputed_done = np.zeros(n_p)
     after = np.full(n_p, -1, dtype=np.int64)
     date = np.full(n_p, -1, dtype=np.int64)
     params: dict[str, _Spec] = {}
@@ -124,6 +128,8 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
                 if isinstance(measure, FlightTestMoratorium):
                     for c in measure.classes:
                         level[i, len(facilities) + ACTIVITIES.index(f"flights:{c}")] = MORATORIUM
+                    if measure.space_launches == "disputed":
+                        (disputed_start if binds_at_start(measure) else disputed_done)[i] = 1.0
                 if measure.kind == "tension-reduction":
                     tension[i] = 1.0
                 if isinstance(measure, ShipOut):
@@ -178,6 +184,7 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
     return DealPlan(
         scenario=scenario, phase_ids=tuple(p.id for p in order), after=after, date=date,
         level_start=level_start, level_done=level_done, tension=tension, informs=informs,
+        disputed_start=disputed_start, disputed_done=disputed_done,
         given=tuple(given), received=tuple(received),
         covers=tuple(covers), ship=ship, triggers=tuple(triggers), parameters=params, warnings=tuple(warnings),
     )

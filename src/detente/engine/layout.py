@@ -233,6 +233,8 @@ def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, sh
         commitment_scale=draws["deal.commitment_scale_musd_per_year"],
         dispute_background=draws["deal.dispute_background"],
         shock_chance=1.0 - np.exp(-draws["deal.shock_per_year"] / 12.0), shock_breach=draws["deal.shock_breach"],
+        launch_chance=1.0 - np.exp(-draws["deal.disputed_launch_per_year"] / 12.0),
+        launch_breach=draws["deal.disputed_launch_breach"],
     )
     path = DealPath(
         running=np.ones((rows, months, n), dtype=np.uint8), wait=np.zeros((rows, months, n), dtype=np.int16),
@@ -242,7 +244,8 @@ def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, sh
         halted=np.zeros((rows, n), dtype=np.int64), halted_all=np.zeros(n, dtype=np.int64),
     )
     inputs = (Phases(start=start, done=done, given=given, received=received, tension=deal.tension,
-                     informs=deal.informs, level_start=deal.level_start, level_done=deal.level_done),
+                     informs=deal.informs, level_start=deal.level_start, level_done=deal.level_done,
+                     disputed_start=deal.disputed_start, disputed_done=deal.disputed_done),
               Restricted(plan.undeclared, plan.production, exists, ntm), Verification(detect, dispute),
               Triggers(chance, breach), behaviour, DealDraws(shared.deal))
     return inputs, path, start, done

@@ -3,7 +3,7 @@ cheating and detection, restart delays, the value each side puts on measures and
 and the UN sanctions a deal can relax (with their export values).
 
 All behavioural numbers are judgement, calibrated so the historical analogues last about as
-long as the real deals did (1994 ≈ 98 months, 2007 ≈ 21, 2012 ≈ 1); the data file says so.
+long as the real deals did (1994 ≈ 98 months, 2007 ≈ 21, 2012 ≈ 1.5); the data file says so.
 """
 
 from __future__ import annotations
@@ -52,6 +52,9 @@ class Dynamics(_Model):
     commitment_scale_musd_per_year: Positive  # a side's hazard × S / (S + value it receives)
     shock_per_year: NonNegative  # outside shocks that hit every deal (launches, exercises, elections)
     shock_breach: Fraction  # chance a shock ends the deal
+    # satellite launches under a moratorium whose scope was never agreed (optional: older profiles lack them)
+    disputed_launch_per_year: NonNegative = 0.0  # launches a year while the DPRK holds them permitted
+    disputed_launch_breach: Fraction = 0.0  # chance the other side rules such a launch a breach
     restart_months: RestartDelays
 
 

@@ -29,6 +29,7 @@ from .vocabulary import (
     IncentiveKind,
     MissileClassId,
     ScenarioKind,
+    SpaceLaunchScope,
 )
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -78,9 +79,14 @@ class Moratorium(_Model):
 
 
 class FlightTestMoratorium(_Model):
+    """No flight tests of the named missile classes; ``space_launches`` says whether the text
+    covers satellite launches (``covered``, the default), allows them (``excluded``) or leaves it
+    unsettled (``disputed``: the DPRK launches at its programme's rate and a launch may be ruled a breach)."""
+
     kind: Literal["flight-test-moratorium"]
     classes: list[MissileClassId] = Field(min_length=1)
     binds: Binds | None = None  # default: from the phase's start
+    space_launches: SpaceLaunchScope = "covered"
 
 
 class ShipOut(_Model):

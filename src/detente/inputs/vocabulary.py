@@ -26,6 +26,10 @@ Binds = Literal[BINDS]
 # measures whose compliance national technical means confirm (seismic and launch detection)
 NTM_VERIFIABLE = ("test-moratorium", "ctbt", "flight-test-moratorium")
 TEST_BANS = ("test-moratorium", "ctbt")  # measures that stop nuclear tests
+# whether a flight-test moratorium covers satellite launches: the DPRK refrains (covered), the other
+# side accepts them (excluded), or the parties never agreed, so a launch may be ruled a breach (disputed)
+SPACE_LAUNCH_SCOPES = ("covered", "excluded", "disputed")
+SpaceLaunchScope = Literal[SPACE_LAUNCH_SCOPES]
 
 # restriction a completed phase puts on a control row; a moratorium lapses as soon as a deal collapses
 LEVELS = {"freeze": 1, "disable": 2, "dismantle": 3, "moratorium": 4}

@@ -11,7 +11,9 @@ Each month, until the deal collapses:
   them for a few months;
 * covert production at a restricted plant is a choice weighed against the chance and cost of
   being caught (see :func:`run_deal`); a detection ends the deal, suspends relief or is resolved;
-* outside shocks (the profile's) and the scenario's own triggers may be ruled a breach.
+* outside shocks (the profile's) and the scenario's own triggers may be ruled a breach, and so may
+  a satellite launch while a flight-test moratorium whose scope for space launches was never
+  agreed is in force (the DPRK launches at its programme's rate, holding launches permitted).
 
 On collapse every restriction lapses: facilities restart after the delay of their restriction
 (freeze < disable < dismantle, which may be never). All uniforms come from arrays shared by
@@ -50,6 +52,8 @@ class Phases(NamedTuple):
     received: np.ndarray  # (P, n) value of the incentives it receives
     tension: np.ndarray  # (P,) tension-reduction weight of a completed phase
     informs: np.ndarray  # (P,) 1.0 where compliance can be confirmed (verification, or measures seen from afar)
+    disputed_start: np.ndarray  # (P,) 1.0 where a moratorium of unsettled space-launch scope binds from the start
+    disputed_done: np.ndarray  # (P,) … once the phase is complete
     level_start: np.ndarray  # (P, F) int64 restriction a phase imposes from its start (0 … 4)
     level_done: np.ndarray  # (P, F) int64 restriction it imposes once complete
 
@@ -93,6 +97,8 @@ class Behaviour(NamedTuple):
     dispute_background: np.ndarray  # share of a regime's dispute rate while the DPRK conceals nothing
     shock_chance: np.ndarray  # monthly chance of an outside shock (launch, exercises, new government)
     shock_breach: np.ndarray  # chance a shock ends the deal
+    launch_chance: np.ndarray  # monthly chance of a satellite launch the DPRK holds outside a disputed moratorium
+    launch_breach: np.ndarray  # chance such a launch is ruled a breach
     restart: np.ndarray  # (5, n) int64 months to restart after collapse, by level
     never_rebuilt: np.ndarray  # (n,) bool a dismantled facility is never rebuilt
 
@@ -176,6 +182,7 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                 calm = 0.0
                 confident = 0.0
                 rate = 0.0
+                contested = 0.0
                 for f in range(n_f):
                     lv[f] = 0
                     seen[f] = ntm[f, s]
@@ -188,11 +195,13 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                     r += received[p, s] * progress
                     rate = max(rate, dispute_rate[p, s])
                     confident = max(confident, informs[p])
+                    contested = max(contested, phases.disputed_start[p])
                     for f in range(n_f):
                         lv[f] = max(lv[f], level_start[p, f])
                         seen[f] = max(seen[f], detect[p, f, s])
                     if t >= done[p, s]:
                         calm = min(1.0, calm + tension[p])
+                        contested = max(contested, phases.disputed_done[p])
                         for f in range(n_f):
                             lv[f] = max(lv[f], level_done[p, f])
                 if t < suspend_until:
@@ -247,8 +256,14 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                     event = uniforms[U_TRIGGER + 2 * k, i, s] < trig_rate[k, s]
                     if event and uniforms[U_TRIGGER + 2 * k + 1, i, s] < trig_breach[k, s]:
                         gone = t
-                shock = uniforms[u_shock, i, s] < behaviour.shock_chance[s]
-                if shock and uniforms[u_shock_breach, i, s] < behaviour.shock_breach[s]:
+                # one uniform for the month's outside event: a shock, else a launch of disputed scope
+                u = uniforms[u_shock, i, s]
+                ruled = uniforms[u_shock_breach, i, s]
+                if u < behaviour.shock_chance[s]:
+                    if ruled < behaviour.shock_breach[s]:
+                        gone = t
+                elif contested > 0.0 and u < behaviour.shock_chance[s] + behaviour.launch_chance[s] \
+                        and ruled < behaviour.launch_breach[s]:
                     gone = t
                 scale = behaviour.commitment_scale[s]
                 h_d = base_d[s] * math.exp(beta[s] * max(imbalance, 0.0)) * factor * scale / (scale + r)
