@@ -5,7 +5,9 @@ sample-months per second (per scenario) and the peak resident memory of the larg
 for 10⁵ and 10⁶ samples on 1 and 2 worker processes — for the fissile-material model with its
 deal machinery (``missiles=False``, the foundation's benchmark) and for the full model with
 missiles and reach — then the wall time of ``compare kimball-2018 mount-2019 all-first no-deal``
-with 10⁵ samples (default horizon).
+with 10⁵ samples (default horizon), and the cost of conditioning the history on the bundled
+observations (the same 10⁵ drawn samples with and without; throughput counts drawn samples,
+the prior rows run unconditioned so they compare with earlier releases).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ COMPARED = ["no-deal", "kimball-2018", "mount-2019", "all-first"]
 # run one case in a fresh process and add the peak memory of the largest process it started
 _MEASURE = """
 import resource, subprocess, sys
-script, samples, workers, missiles = sys.argv[1:]
-out = subprocess.run([sys.executable, script, "--child", samples, workers, missiles],
+script, samples, workers, missiles, conditioned = sys.argv[1:]
+out = subprocess.run([sys.executable, script, "--child", samples, workers, missiles, conditioned],
                      check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
 print(out + "," + str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024))
 """
@@ -31,27 +33,29 @@ def compare_child(samples: int, workers: int) -> None:
 
     detente.compare(COMPARED[1:], samples=4096)  # compile kernels (cached on disk)
     start = time.perf_counter()
-    detente.compare(COMPARED[1:], samples=samples, workers=workers, seed=1)
+    detente.compare(COMPARED[1:], samples=samples, workers=workers, seed=1, observations=None)
     print(f"{samples},{workers},{time.perf_counter() - start:.3f}")
 
 
-def child(samples: int, workers: int, missiles: int) -> None:
+def child(samples: int, workers: int, missiles: int, conditioned: int) -> None:
     import detente
     from detente.months import MonthGrid, parse_month
 
-    detente.simulate(samples=4096, horizon="2040-12")  # compile the kernels (cached on disk)
+    observations = "profile" if conditioned else None
+    detente.simulate(samples=4096, horizon="2040-12", observations=observations)  # compile the kernels
     start = time.perf_counter()
-    detente.simulate(samples=samples, horizon="2040-12", workers=workers, seed=1, missiles=bool(missiles))
+    r = detente.simulate(samples=samples, horizon="2040-12", workers=workers, seed=1, missiles=bool(missiles),
+                         observations=observations)
     elapsed = time.perf_counter() - start
     months = MonthGrid(parse_month("1986-01"), parse_month("2040-12")).size
-    print(f"{samples},{workers},{elapsed:.3f},{samples * months / elapsed:.4g}")
+    print(f"{samples},{workers},{elapsed:.3f},{samples * months / elapsed:.4g},{r.attrs['samples']}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, nargs="*", default=[100_000, 1_000_000])
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2])
-    parser.add_argument("--child", nargs=3, type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=4, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--compare-child", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -60,19 +64,27 @@ def main() -> None:
     if args.compare_child:
         compare_child(*args.compare_child)
         return
+    def measure(samples: int, workers: int, missiles: int, conditioned: int) -> list[str]:
+        return subprocess.run(
+            [sys.executable, "-c", _MEASURE, __file__, str(samples), str(workers), str(missiles), str(conditioned)],
+            check=True, capture_output=True, text=True,
+        ).stdout.strip().splitlines()[-1].split(",")
+
     for missiles, title in ((0, "fissile material, warheads and deal machinery (missiles=False)"),
                             (1, "full model: plus missiles and reach")):
-        print(f"\nDPRK baseline 1986-01 → 2040-12, {title}")
+        print(f"\nDPRK baseline 1986-01 → 2040-12, {title}, prior (unconditioned)")
         print(f"{'samples':>10} {'workers':>7} {'seconds':>8} {'sample-months/s':>16} {'peak MiB':>9}")
         for samples in args.samples:
             for workers in args.workers:
-                out = subprocess.run(
-                    [sys.executable, "-c", _MEASURE, __file__, str(samples), str(workers), str(missiles)],
-                    check=True, capture_output=True, text=True,
-                ).stdout.strip().splitlines()[-1]
-                _, _, seconds, rate, peak = out.split(",")
+                _, _, seconds, rate, _, peak = measure(samples, workers, missiles, 0)
                 print(f"{samples:>10,} {workers:>7} {float(seconds):>8.2f} {float(rate):>16.3g} "
                       f"{float(peak):>9.0f}")
+    print("\nconditioning on the bundled observations, 10⁵ drawn samples, full model, 1 worker:")
+    for conditioned in (0, 1):
+        _, _, seconds, _, kept, peak = measure(100_000, 1, 1, conditioned)
+        label = "conditioned" if conditioned else "prior      "
+        print(f"  {label} {float(seconds):6.2f} s, {int(kept):>7,} samples kept, "
+              f"{float(seconds) / int(kept) * 1e6:6.1f} µs per kept sample, peak {float(peak):.0f} MiB")
     print(f"\ncompare {' '.join(COMPARED[1:])} (baseline {COMPARED[0]}), 10⁵ samples:")
     for workers in args.workers:
         out = subprocess.run(

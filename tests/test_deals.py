@@ -127,7 +127,8 @@ def test_without_anyone_looking_covert_production_follows_the_temptation(tmp_pat
     phases = freeze_everything(undeclared_regime(0.3, access=False))
     phases[0]["measures"] = [{"kind": "freeze", "facilities": ["kangson", "yongbyon-new-hall"]}]
     path = scenario_file(tmp_path, "halt-blind", phases)
-    r = detente.simulate(["no-deal", str(path)], profile=prof, samples=4096, seed=5, horizon="2041-12")
+    r = detente.simulate(["no-deal", str(path)], profile=prof, samples=4096, seed=5, horizon="2041-12",
+                         observations=None)  # the prior's chances that the plants exist
     kangson, hall = profile.facility("kangson").exists.p, profile.facility("yongbyon-new-hall").exists.p
     some_plant = 1 - (1 - kangson) * (1 - hall)  # covert production needs a plant that exists
     assert r.probability("cheated").values[1, -1] == pytest.approx(some_plant, abs=0.03)

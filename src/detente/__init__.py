@@ -2,11 +2,12 @@
 warheads and missiles from facility histories, under scenarios compared on common random numbers.
 
 The public face: :func:`simulate`, :func:`compare`, :func:`check`, :func:`parameters`,
+:func:`observations`,
 :func:`load_profile`, :func:`load_scenario`, :class:`RunOptions`, :class:`Results` and the errors.
 """
 
 from ._version import __version__
-from .api import check, compare, parameters, simulate
+from .api import check, compare, observations, parameters, simulate
 from .errors import Cancelled, Conflict, DetenteError, InputError, NotFound, RunError, TooManyRuns
 from .inputs.profile import Profile, load_profile
 from .inputs.scenario import Scenario, load_scenario
@@ -30,6 +31,7 @@ __all__ = [
     "compare",
     "load_profile",
     "load_scenario",
+    "observations",
     "parameters",
     "simulate",
 ]

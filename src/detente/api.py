@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from .compile.deal import compile_deal
 from .compile.plan import Plan, compile_plan
 from .engine.run import execute
+from .errors import RunError
+from .inputs.bibliography import EVIDENCE
 from .inputs.missiles import MissileForce, load_missiles
+from .inputs.observations import Observations, load_observations
 from .inputs.profile import Profile, load_profile
 from .inputs.scenario import Scenario, load_scenario
 from .options import RunOptions
@@ -29,6 +33,18 @@ def _profile(profile: str | Profile) -> Profile:
     return profile if isinstance(profile, Profile) else load_profile(profile)
 
 
+def _observations(observations: str | Path | Observations | None, profile: Profile) -> Observations | None:
+    if observations is None or isinstance(observations, Observations):
+        return observations
+    if observations == "profile":  # the profile's bundled observations, if it has any
+        bundled = EVIDENCE / "observations" / f"{profile.name}.csv"
+        if not bundled.is_file():
+            return None
+        return replace(load_observations(str(bundled), profile.start, profile.today),
+                       file=f"the bundled published estimates for {profile.name} (observations/{profile.name}.csv)")
+    return load_observations(observations, profile.start, profile.today)
+
+
 def _options(options: RunOptions | None, overrides: dict) -> RunOptions:
     if options is None:
         return RunOptions(**overrides)
@@ -44,17 +60,20 @@ def check(
     baseline: str | None = None,
     options: RunOptions | None = None,
     missile_evidence: MissileForce | None = None,
+    observations: str | Path | Observations | None = "profile",
     **overrides,
 ) -> Plan:
     """Check scenarios against the profile exactly as a run does — names of facilities, sites,
     sanctions and phases, start dates, the horizon — and return the compiled plan
-    (``missile_evidence`` replaces the profile's bundled missile evidence). Raises
+    (``missile_evidence`` replaces the profile's bundled missile evidence; ``observations`` — the
+    profile's bundled published estimates by default, a CSV file, or None for the unconditioned
+    prior — are what the history is conditioned on). Raises
     :class:`~detente.InputError` naming the file, field and reason."""
     loaded = _scenarios(scenarios)
     prof = _profile(profile)
     opts = _options(options, overrides)
     return compile_plan(prof, loaded, missile_evidence or load_missiles(prof.name), opts.horizon, baseline,
-                        opts.threshold, opts.missiles)
+                        opts.threshold, opts.missiles, _observations(observations, prof))
 
 
 def simulate(
@@ -64,6 +83,7 @@ def simulate(
     baseline: str | None = None,
     options: RunOptions | None = None,
     progress: Callable[[int], None] | None = None,
+    observations: str | Path | Observations | None = "profile",
     **overrides,
 ) -> Results:
     """Simulate scenarios (bundled names, file paths or ``Scenario`` objects) on common draws.
@@ -72,11 +92,17 @@ def simulate(
     ``horizon`` "YYYY-MM", ``threshold``, ``missiles``, ``workers``, ``executor``). ``baseline``
     names the scenario paired differences are taken against (default: the one of kind
     ``baseline``, e.g. ``no-deal``, when it runs beside others); ``progress`` is called with the
-    number of samples each finished block held.
+    number of samples each finished block held. The history is conditioned on ``observations``
+    (see :func:`check`): samples whose replay disagrees with the published estimates are
+    dropped, so ``results.attrs["samples"]`` may be fewer than ``samples`` (those drawn).
     """
     opts = _options(options, overrides)
-    plan = check(scenarios, profile=profile, baseline=baseline, options=opts)
+    plan = check(scenarios, profile=profile, baseline=baseline, options=opts, observations=observations)
     total = execute(plan, opts, progress)
+    if plan.observations is not None and total.samples() == 0:
+        raise RunError(f"none of the {opts.samples:,} samples has a history that agrees with "
+                       f"{plan.observations.describe()}; check them, draw more samples, or run the prior "
+                       "(observations=None, --prior)")
     return Results(build_dataset(plan, total, opts))
 
 
@@ -92,6 +118,13 @@ def compare(
     base = baseline if isinstance(baseline, Scenario) else load_scenario(baseline)
     others = [s for s in _scenarios(scenarios) if s.name != base.name]
     return simulate([base, *others], baseline=base.name, **options)
+
+
+def observations(which: str | Path | None = "profile", *, profile: str | Profile = "dprk") -> Observations | None:
+    """The observations a run would condition on: the profile's bundled published estimates
+    (``"profile"``), a CSV file, or None. Raises :class:`~detente.InputError` naming the file,
+    line and column of a bad row."""
+    return _observations(which, _profile(profile))
 
 
 def parameters(scenarios: Scenarios = (), *, profile: str | Profile = "dprk") -> dict:

@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .api import check, parameters, simulate
+from .api import observations as api_observations
 from .errors import DetenteError, InputError
 from .inputs.bibliography import load_bibliography
 from .inputs.loading import read_yaml
@@ -101,16 +102,33 @@ def _progress(total: int, quiet: bool):
     return bar, lambda n: bar.advance(task, n)
 
 
+def _conditioning(observations: Path | None, prior: bool) -> str | None:
+    """What ``--observations`` and ``--prior`` ask the history to be conditioned on."""
+    if prior and observations is not None:
+        raise InputError("give --observations or --prior, not both", field="--prior")
+    return None if prior else (str(observations) if observations is not None else "profile")
+
+
 def _simulate(samples: int, quiet: bool, **options) -> Results:
-    """``detente.simulate`` with a progress bar on a terminal."""
+    """``detente.simulate`` with a progress bar on a terminal; says what the history was
+    conditioned on and how many samples it kept."""
     bar, tick = _progress(samples, quiet)
     if bar:
         bar.start()
     try:
-        return simulate(samples=samples, progress=tick, **options)
+        results = simulate(samples=samples, progress=tick, **options)
     finally:
         if bar:
             bar.stop()
+    if results.attrs.get("conditioned_on"):
+        kept, drawn = results.attrs["samples"], results.attrs["proposed_samples"]
+        if not quiet:
+            err.print(f"conditioned on {results.attrs['conditioned_on']}: kept {kept:,} of {drawn:,} samples "
+                      f"({kept / drawn:.0%}); --prior for the unconditioned model", markup=False, highlight=False)
+        if kept < FEW_SAMPLES:
+            err.print(f"warning: only {kept:,} samples agree with the observations; quantiles are rough — "
+                      "draw more samples", markup=False, highlight=False)
+    return results
 
 
 def _emit(results: Results, dates: list[str], fmt: Format, out_path: Path | None, table) -> None:
@@ -137,6 +155,9 @@ def _write(results: Results, path: Path, dates: list[str] | None) -> None:
         raise InputError("use a .nc, .csv or .json file name", field="--out")
 
 
+FEW_SAMPLES = 1_000  # kept samples below which a conditioned run warns
+
+
 @app.command()
 def run(
     scenario: Annotated[str, typer.Argument(help="Bundled scenario name or a scenario file.")] = "no-deal",
@@ -150,12 +171,16 @@ def run(
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
     out_path: Annotated[Path | None, typer.Option("--out", help="Also write results to .nc, .csv or .json.")] = None,
     profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
+    observations: Annotated[Path | None, typer.Option(
+        help="Condition the history on these published estimates (CSV) instead of the profile's.")] = None,
+    prior: Annotated[bool, typer.Option("--prior", help="The unconditioned model (no observations).")] = False,
     missiles: Annotated[bool, typer.Option(help="Run the missile and reach model too.")] = True,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Project fissile material and warheads for one scenario (default: the no-deal baseline)."""
     results = _simulate(samples, quiet or fmt != Format.table, scenarios=scenario, profile=profile,
-                        seed=seed, horizon=horizon, workers=workers, missiles=missiles)
+                        seed=seed, horizon=horizon, workers=workers, missiles=missiles,
+                        observations=_conditioning(observations, prior))
     _emit(results, results.check_dates(_dates(dates)), fmt, out_path, _print_table)
 
 
@@ -196,12 +221,16 @@ def compare(
     fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
     out_path: Annotated[Path | None, typer.Option("--out", help="Also write results to .nc, .csv or .json.")] = None,
     profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
+    observations: Annotated[Path | None, typer.Option(
+        help="Condition the history on these published estimates (CSV) instead of the profile's.")] = None,
+    prior: Annotated[bool, typer.Option("--prior", help="The unconditioned model (no observations).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """What each deal buys: scenarios against a baseline on the same random draws."""
     loaded = _with_baseline(scenarios, baseline)
     results = _simulate(samples, quiet or fmt != Format.table, scenarios=loaded, profile=profile, seed=seed,
-                        horizon=horizon, workers=workers, baseline=loaded[0].name, threshold=threshold)
+                        horizon=horizon, workers=workers, baseline=loaded[0].name, threshold=threshold,
+                        observations=_conditioning(observations, prior))
     chosen = results.check_dates(_dates(dates) or tables.compare_dates(results))
     _emit(results, chosen, fmt, out_path, _print_compare)
 
@@ -255,6 +284,64 @@ def _print_regions(results: Results, dates: list[str]) -> None:
 
 
 @app.command()
+def backtest(
+    observations: Annotated[Path | None, typer.Option(
+        help="Published estimates to score against and condition on (default: the profile's).")] = None,
+    samples: Annotated[int, typer.Option(help="Monte Carlo samples drawn per run.")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
+    prior: Annotated[bool, typer.Option("--prior", help="Score the unconditioned model.")] = False,
+    cross_validate: Annotated[bool, typer.Option(help="Also leave each publisher out in turn.")] = True,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
+    profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
+) -> None:
+    """The replay of the history against published estimates: coverage, sharpness, and
+    leave-one-publisher-out coverage."""
+    from .analysis.backtest import SHARP
+    from .analysis.backtest import backtest as run_backtest
+
+    known = api_observations(str(observations) if observations else "profile", profile=profile)
+    if known is None:
+        raise InputError("the profile has no bundled observations; give --observations FILE", field="--observations")
+    result = run_backtest(known, profile=profile, samples=samples, seed=seed, workers=workers, prior=prior,
+                          cross_validate=cross_validate)
+    if fmt == Format.json:
+        print(json.dumps({"conditioned_on": result.conditioned_on, "samples": result.samples,
+                          "proposed_samples": result.proposed, "coverage": result.coverage,
+                          "centre_coverage": result.centre_coverage,
+                          "sharpness": result.sharpness, "observations": result.rows.to_dict("records"),
+                          "metric_months": result.months.to_dict("records"),
+                          "held_out": result.held_out.to_dict("records")}, indent=1, default=float))
+        return
+    if fmt == Format.csv:
+        sys.stdout.write(result.rows.to_csv(index=False, float_format="%.6g"))
+        return
+    table = Table(title="The replay of the history against published estimates",
+                  caption=f"conditioned on {result.conditioned_on} · {result.samples:,} of {result.proposed:,} "
+                          f"samples kept · seed {seed}")
+    for column in ("date", "metric", "publisher", "published", "model median (90 %)", "meets", "holds centre"):
+        table.add_column(column, justify="left" if column in ("date", "metric", "publisher") else "right")
+    for row in result.rows.itertuples():
+        published = f"{'' if row.low is None or row.low != row.low else f'{row.low:g}'}–" \
+                    f"{'' if row.high is None or row.high != row.high else f'{row.high:g}'}"
+        table.add_row(row.date, row.metric, row.publisher, published,
+                      f"{row.p50:.0f} ({row.p5:.0f}–{row.p95:.0f})", "yes" if row.covered else "no",
+                      "yes" if row.centre else "no")
+    out.print(table)
+    out.print(f"coverage: the 90 % interval meets {result.coverage:.0%} of the published ranges and holds the "
+              f"centre of {result.centre_coverage:.0%}; "
+              f"sharpness: no wider than {SHARP:g} × the published spread in {result.sharpness:.0%} "
+              f"of {len(result.months)} metric-months")
+    if len(result.held_out):
+        held = Table(title="Leave one publisher out: condition on the others, score on it")
+        for column in ("publisher", "observations", "coverage", "samples kept"):
+            held.add_column(column, justify="left" if column == "publisher" else "right")
+        for row in result.held_out.itertuples():
+            held.add_row(row.publisher, str(row.observations), f"{row.covered:.0%}", f"{row.conditioned_samples:,}")
+        out.print(held)
+
+
+@app.command()
 def report(
     scenarios: Annotated[list[str], typer.Argument(help="Scenario names or files (baseline added if missing).")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The HTML file to write.")] = Path("report.html"),
@@ -269,6 +356,9 @@ def report(
                    ] = None,
     netcdf: Annotated[Path | None, typer.Option(help="Also write the Results as NetCDF.")] = None,
     profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
+    observations: Annotated[Path | None, typer.Option(
+        help="Condition the history on these published estimates (CSV) instead of the profile's.")] = None,
+    prior: Annotated[bool, typer.Option("--prior", help="The unconditioned model (no observations).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """One self-contained HTML report: charts, what each deal buys, outcomes, drivers, assumptions."""
@@ -278,7 +368,8 @@ def report(
         raise InputError("the report is an .html file", field="--output")
     loaded = _with_baseline(scenarios, baseline)
     results = _simulate(samples, quiet, scenarios=loaded, profile=profile, seed=seed, horizon=horizon,
-                        workers=workers, baseline=loaded[0].name if len(loaded) > 1 else None)
+                        workers=workers, baseline=loaded[0].name if len(loaded) > 1 else None,
+                        observations=_conditioning(observations, prior))
     if not quiet:
         err.print("drawing the report …")
     write_report(results, output, title=title, figures=figures)

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..inputs.missiles import MissileForce
+from ..inputs.observations import Observations
 from ..inputs.profile import Enrichment, Profile, Reactor, Reprocessing
 from ..inputs.scenario import Scenario
 from ..inputs.uncertain import _Spec
@@ -67,6 +68,7 @@ class Plan:
     missiles: MissileForce
     distances: np.ndarray  # (J,) km from the launch site to each region
     with_missiles: bool = True  # run the missile model (off: fissile material, warheads and deals only)
+    observations: Observations | None = None  # what the history is conditioned on (None: the prior)
 
     @property
     def control_rows(self) -> tuple[str, ...]:
@@ -111,6 +113,8 @@ class Plan:
             "baseline": self.baseline,
             "threshold": self.threshold,
             "with_missiles": self.with_missiles,
+            "observations": None if self.observations is None else [
+                [o.month, o.metric, o.low, o.high, o.source, o.publisher, o.weight] for o in self.observations.rows],
         }
         text = json.dumps(payload, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
@@ -147,11 +151,13 @@ def compile_plan(
     baseline: str | None = None,
     threshold: int = 200,
     with_missiles: bool = True,
+    observations: Observations | None = None,
 ) -> Plan:
     """Check run-level consistency and build the :class:`Plan`.
 
     ``baseline`` names the scenario paired differences are taken against (default: a scenario
-    of kind ``baseline`` if there is one and another scenario to compare with it).
+    of kind ``baseline`` if there is one and another scenario to compare with it);
+    ``observations`` condition the history (None: the unconditioned prior).
     """
     if not scenarios:
         raise InputError("no scenario given", field="scenarios")
@@ -251,4 +257,5 @@ def compile_plan(
         missiles=missiles,
         distances=np.array([missiles.distance_km(r) for r in missiles.regions]),
         with_missiles=with_missiles,
+        observations=observations if observations is not None and observations.rows else None,
     )
