@@ -13,6 +13,14 @@ from detente.model.fissile import run_months
 from detente.months import parse_month
 
 
+@pytest.fixture(scope="session", autouse=True)
+def calibration_cache(tmp_path_factory):
+    """Calibrated pools are cached in a folder of the test session's own, never the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DETENTE_CACHE", str(tmp_path_factory.mktemp("cache")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def profile():
     return detente.load_profile("dprk")

@@ -73,8 +73,8 @@ def test_results_exports(small_run, tmp_path):
 
     nc = small_run.to_netcdf(tmp_path / "r.nc")
     ds = xr.open_dataset(nc, engine="h5netcdf")
-    assert ds.attrs["seed"] == 7 and ds.attrs["proposed_samples"] == 10_000
-    assert ds.attrs["samples"] == small_run.attrs["samples"] == ds.sizes["sample"] < 10_000  # conditioned
+    assert ds.attrs["seed"] == 7 and ds.attrs["samples"] == 10_000 == ds.sizes["sample"]
+    assert ds.attrs["conditioned_on"].startswith("the bundled published estimates")
     assert len(ds.attrs["input_hash"]) == 64
     assert set(ds["pu_kg"].dims) == {"scenario", "date", "quantile"}
     csv = small_run.to_csv(tmp_path / "r.csv", dates=["2030-01"])

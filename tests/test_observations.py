@@ -8,8 +8,10 @@ import pytest
 from test_cli import run_cli
 
 import detente
-from detente.engine import condition
+from detente.engine import condition, posterior
 from detente.inputs.observations import load_observations
+from detente.inputs.uncertain import draw
+from detente.months import parse_month
 from detente.testing import assert_results_identical
 
 HEADER = "date,metric,low,high,source,publisher,kind,weight,note\n"
@@ -100,8 +102,8 @@ def prior_and_posterior():
 
 def test_conditioning_moves_the_replay_onto_the_published_ranges(prior_and_posterior):
     prior, posterior = prior_and_posterior
-    assert posterior.attrs["proposed_samples"] == prior.attrs["samples"] == 8192
-    assert 0.05 < posterior.attrs["samples"] / 8192 < 0.5 and posterior.attrs["conditioned_on"]
+    assert prior.attrs["samples"] == posterior.attrs["samples"] == 8192
+    assert posterior.attrs["conditioned_on"] and not prior.attrs["conditioned_on"]
 
     def median(r, metric, date):
         return r.quantiles(metric).sel(scenario="no-deal", date=date, quantile=0.5).item()
@@ -116,7 +118,40 @@ def test_conditioning_moves_the_replay_onto_the_published_ranges(prior_and_poste
         def width(r, m=metric, d=date):
             q = r.quantiles(m).sel(scenario="no-deal", date=d).values.ravel()
             return q[-1] - q[0]
-        assert width(posterior) < 0.7 * width(prior)
+        assert width(posterior) < 0.6 * width(prior)
+
+
+def test_the_sampler_agrees_with_importance_sampling_on_one_observation(tmp_path):
+    """An independent check of the sequential Monte Carlo pool: with one observation (Hecker's
+    650–800 kg of HEU in 2021) the prior-weighted estimate from 40,000 plain prior draws is
+    accurate, and the pool's median and quartiles of that HEU must match it."""
+    path = write(tmp_path, "2021-01,heu_kg,650,800,leapday-2012,hecker,estimate,1,\n")
+    plan = detente.check("no-deal", missiles=False, horizon="2030-12", observations=str(path))
+    pool = posterior.calibrate(plan, plan.observations)
+    model = posterior._Model(plan, plan.observations, len(pool.values))
+    draws = dict(model.base)
+    draws.update({name: pool.values[:, j] for j, name in enumerate(pool.names)})
+    month = [plan.grid.index(parse_month("2021-01"))]
+    from_pool = condition.history_values(plan, draws, month, len(pool.values))[0, 1]
+
+    n = 40_000
+    prior = draw(plan.parameters, np.random.default_rng(12), n, plan.profile.correlations)
+    heu = condition.history_values(plan, prior, month, n)[0, 1]
+    weight = np.exp(-0.5 * condition.implausibility(heu, 650, 800) ** 2)
+    order = np.argsort(heu)
+    cdf = np.cumsum(weight[order]) / weight.sum()
+    assert 1 / np.sum((weight / weight.sum()) ** 2) > 2_000  # the weighted estimate is reliable
+    for q in (0.25, 0.5, 0.75):
+        expected = heu[order][np.searchsorted(cdf, q)]
+        assert np.quantile(from_pool, q) == pytest.approx(expected, rel=0.05), q
+
+
+def test_calibration_is_a_function_of_the_inputs(bundled):
+    plan = detente.check("no-deal", missiles=False, horizon="2030-12")
+    first = posterior.calibrate(plan, bundled)
+    again = posterior.posterior(plan, bundled)  # from the cache (or computed afresh), never different
+    assert np.array_equal(first.values, again.values) and first.names == again.names
+    assert first.unique > 3_000 and first.ess > 1_000 and not first.conflicts
 
 
 @pytest.mark.parametrize("observations", ["profile", None])
@@ -125,22 +160,22 @@ def test_conditioned_and_prior_runs_do_not_depend_on_workers(observations):
     one = detente.compare(["kimball-2018"], workers=1, **options)
     two = detente.compare(["kimball-2018"], workers=2, **options)
     assert_results_identical(one, two)
-    assert one.attrs["samples"] == two.attrs["samples"]
 
 
-def test_every_scenario_keeps_the_same_samples():
-    """The kept samples are the history's: a deal's paired differences stay paired."""
+def test_every_scenario_shares_the_calibrated_history():
+    """The pool is the history's: a deal's paired differences stay paired, and the baseline does
+    not depend on the deals beside it."""
     options = {"samples": 4096, "seed": 6, "horizon": "2036-12", "missiles": False}
     r = detente.compare(["kimball-2018", "mount-2019"], **options)
-    before = r.horizon("pu_kg").sel(scenario="no-deal").values
-    assert before.size == r.attrs["samples"] < 4096
     alone = detente.simulate("no-deal", **options)
     assert_results_identical(alone, r, scenarios=["no-deal"])
+    history = r.quantiles("heu_kg").sel(date="2021-01").values
+    assert np.array_equal(history[0], history[1]) and np.array_equal(history[0], history[2])
 
 
-def test_no_sample_agreeing_is_a_clear_error(tmp_path):
+def test_an_observation_the_model_cannot_reach_is_named(tmp_path):
     path = write(tmp_path, "2021-01,heu_kg,1,2,leapday-2012,x,estimate,1,\n")  # 1–2 kg of HEU in 2021
-    with pytest.raises(detente.RunError, match="none of the 500 samples has a history that agrees"):
+    with pytest.warns(UserWarning, match=r"line 2: heu_kg 2021-01: only 0.0% of the prior's histories come within 3"):
         detente.simulate("no-deal", samples=500, horizon="2030-12", missiles=False, observations=str(path))
 
 
@@ -148,6 +183,6 @@ def test_backtest_prints_coverage_sharpness_and_held_out_publishers(monkeypatch,
     code, out, _ = run_cli(monkeypatch, capsys, "backtest", "--samples", "4096", "--format", "json")
     assert code == 0
     data = json.loads(out)
-    assert 0.9 <= data["coverage"] <= 1 and 0 < data["sharpness"] <= 1
+    assert data["coverage"] >= 0.95 and data["sharpness"] >= 0.8  # the evidence issue's targets
     assert {h["publisher"] for h in data["held_out"]} == {"isis", "hecker", "heinonen", "kang", "dprk"}
-    assert len(data["observations"]) >= 32 and data["samples"] < data["proposed_samples"] == 4096
+    assert len(data["observations"]) >= 32 and data["samples"] == 4096

@@ -3,12 +3,14 @@ with a baseline, ``check`` scenarios as a run would, and list their ``parameters
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from .compile.deal import compile_deal
-from .compile.plan import Plan, compile_plan
+from .compile.plan import HistoryPool, Plan, compile_plan
+from .engine.posterior import posterior
 from .engine.run import execute
 from .errors import RunError
 from .inputs.bibliography import EVIDENCE
@@ -43,6 +45,22 @@ def _observations(observations: str | Path | Observations | None, profile: Profi
         return replace(load_observations(str(bundled), profile.start, profile.today),
                        file=f"the bundled published estimates for {profile.name} (observations/{profile.name}.csv)")
     return load_observations(observations, profile.start, profile.today)
+
+
+MIN_HISTORIES = 500  # distinct calibrated histories below which a run is refused
+
+
+def calibrated(plan: Plan) -> HistoryPool:
+    """The posterior pool of ``plan``'s history given its observations (cached); warns of
+    observations the model cannot reach and refuses a degenerate pool."""
+    pool = posterior(plan, plan.observations)
+    if pool.unique < MIN_HISTORIES:
+        raise RunError(f"calibrating to {plan.observations.describe()} left only {pool.unique} distinct "
+                       "histories: the observations and the profile disagree; check them, or run the prior "
+                       "(observations=None, --prior)")
+    for conflict in pool.conflicts:
+        warnings.warn(f"observation in conflict with the model: {conflict}", stacklevel=3)
+    return pool
 
 
 def _options(options: RunOptions | None, overrides: dict) -> RunOptions:
@@ -93,16 +111,14 @@ def simulate(
     names the scenario paired differences are taken against (default: the one of kind
     ``baseline``, e.g. ``no-deal``, when it runs beside others); ``progress`` is called with the
     number of samples each finished block held. The history is conditioned on ``observations``
-    (see :func:`check`): samples whose replay disagrees with the published estimates are
-    dropped, so ``results.attrs["samples"]`` may be fewer than ``samples`` (those drawn).
+    (see :func:`check`): its parameters come from their posterior given the published estimates
+    (calibrated once per set of inputs and cached; see :mod:`detente.engine.posterior`).
     """
     opts = _options(options, overrides)
     plan = check(scenarios, profile=profile, baseline=baseline, options=opts, observations=observations)
+    if plan.observations is not None:
+        plan = replace(plan, pool=calibrated(plan))
     total = execute(plan, opts, progress)
-    if plan.observations is not None and total.samples() == 0:
-        raise RunError(f"none of the {opts.samples:,} samples has a history that agrees with "
-                       f"{plan.observations.describe()}; check them, draw more samples, or run the prior "
-                       "(observations=None, --prior)")
     return Results(build_dataset(plan, total, opts))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import warnings
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -111,23 +112,22 @@ def _conditioning(observations: Path | None, prior: bool) -> str | None:
 
 def _simulate(samples: int, quiet: bool, **options) -> Results:
     """``detente.simulate`` with a progress bar on a terminal; says what the history was
-    conditioned on and how many samples it kept."""
+    conditioned on, and any observation the model cannot reach."""
     bar, tick = _progress(samples, quiet)
     if bar:
         bar.start()
     try:
-        results = simulate(samples=samples, progress=tick, **options)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            results = simulate(samples=samples, progress=tick, **options)
     finally:
         if bar:
             bar.stop()
-    if results.attrs.get("conditioned_on"):
-        kept, drawn = results.attrs["samples"], results.attrs["proposed_samples"]
-        if not quiet:
-            err.print(f"conditioned on {results.attrs['conditioned_on']}: kept {kept:,} of {drawn:,} samples "
-                      f"({kept / drawn:.0%}); --prior for the unconditioned model", markup=False, highlight=False)
-        if kept < FEW_SAMPLES:
-            err.print(f"warning: only {kept:,} samples agree with the observations; quantiles are rough — "
-                      "draw more samples", markup=False, highlight=False)
+    for warning in caught:
+        err.print(f"warning: {warning.message}", markup=False, highlight=False)
+    if results.attrs.get("conditioned_on") and not quiet:
+        err.print(f"history conditioned on {results.attrs['conditioned_on']} ({results.attrs['calibration']}); "
+                  "--prior for the unconditioned model", markup=False, highlight=False)
     return results
 
 
@@ -153,9 +153,6 @@ def _write(results: Results, path: Path, dates: list[str] | None) -> None:
         path.write_text(json.dumps(results.records(dates), indent=1))
     else:
         raise InputError("use a .nc, .csv or .json file name", field="--out")
-
-
-FEW_SAMPLES = 1_000  # kept samples below which a conditioned run warns
 
 
 @app.command()
@@ -306,8 +303,8 @@ def backtest(
     result = run_backtest(known, profile=profile, samples=samples, seed=seed, workers=workers, prior=prior,
                           cross_validate=cross_validate)
     if fmt == Format.json:
-        print(json.dumps({"conditioned_on": result.conditioned_on, "samples": result.samples,
-                          "proposed_samples": result.proposed, "coverage": result.coverage,
+        print(json.dumps({"conditioned_on": result.conditioned_on, "calibration": result.calibration,
+                          "samples": result.samples, "coverage": result.coverage,
                           "centre_coverage": result.centre_coverage,
                           "sharpness": result.sharpness, "observations": result.rows.to_dict("records"),
                           "metric_months": result.months.to_dict("records"),
@@ -317,8 +314,7 @@ def backtest(
         sys.stdout.write(result.rows.to_csv(index=False, float_format="%.6g"))
         return
     table = Table(title="The replay of the history against published estimates",
-                  caption=f"conditioned on {result.conditioned_on} · {result.samples:,} of {result.proposed:,} "
-                          f"samples kept · seed {seed}")
+                  caption=f"conditioned on {result.conditioned_on} · {result.samples:,} samples · seed {seed}")
     for column in ("date", "metric", "publisher", "published", "model median (90 %)", "meets", "holds centre"):
         table.add_column(column, justify="left" if column in ("date", "metric", "publisher") else "right")
     for row in result.rows.itertuples():
@@ -334,10 +330,10 @@ def backtest(
               f"of {len(result.months)} metric-months")
     if len(result.held_out):
         held = Table(title="Leave one publisher out: condition on the others, score on it")
-        for column in ("publisher", "observations", "coverage", "samples kept"):
+        for column in ("publisher", "observations", "meets", "holds centre"):
             held.add_column(column, justify="left" if column == "publisher" else "right")
         for row in result.held_out.itertuples():
-            held.add_row(row.publisher, str(row.observations), f"{row.covered:.0%}", f"{row.conditioned_samples:,}")
+            held.add_row(row.publisher, str(row.observations), f"{row.covered:.0%}", f"{row.centre:.0%}")
         out.print(held)
 
 

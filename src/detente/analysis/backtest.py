@@ -30,10 +30,10 @@ class Backtest:
 
     rows: pd.DataFrame  # date, metric, publisher, low, high, p5, p50, p95, covered, centre
     months: pd.DataFrame  # date, metric, spread, width, ratio, sharp
-    held_out: pd.DataFrame  # publisher, observations, covered (share), conditioned_samples
-    samples: int  # kept samples of the full run
-    proposed: int
+    held_out: pd.DataFrame  # publisher, observations, covered (share), centre (share)
+    samples: int
     conditioned_on: str
+    calibration: str
 
     @property
     def coverage(self) -> float:
@@ -95,6 +95,6 @@ def backtest(observations: Observations, *, profile: str = "dprk", samples: int 
         run = simulate("no-deal", observations=None if prior else others, **options)
         scored, _ = score(run, mine)
         held.append({"publisher": publisher, "observations": len(mine.rows),
-                     "covered": float(scored["covered"].mean()), "conditioned_samples": run.attrs["samples"]})
-    return Backtest(rows, months, pd.DataFrame(held), results.attrs["samples"], results.attrs["proposed_samples"],
-                    results.attrs["conditioned_on"] or "nothing (the prior)")
+                     "covered": float(scored["covered"].mean()), "centre": float(scored["centre"].mean())})
+    return Backtest(rows, months, pd.DataFrame(held), results.attrs["samples"],
+                    results.attrs["conditioned_on"] or "nothing (the prior)", results.attrs["calibration"])

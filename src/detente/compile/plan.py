@@ -7,6 +7,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -36,6 +37,23 @@ class EnrichmentPlan:
     facility: Enrichment
     period_of_month: np.ndarray  # (T,) row into capacity periods; P = before the first period
     growth_from: int  # grid month from which capacity grows
+
+
+class HistoryPool(NamedTuple):
+    """Posterior draws of the history's parameters given the observations (rows: particles), and
+    the calibration's diagnostics (see :mod:`detente.engine.posterior`)."""
+
+    names: tuple[str, ...]
+    values: np.ndarray  # (P, H) parameter values
+    ess: float  # effective sample size of the last reweighting
+    unique: int  # distinct histories in the pool
+    stages: int  # tempering stages from prior to posterior
+    acceptance: float  # Metropolis acceptance in the last stage
+    conflicts: tuple[str, ...] = ()  # observations the calibrated histories still cannot reach
+
+    def describe(self) -> str:
+        return (f"{len(self.values):,} posterior histories ({self.unique:,} distinct) of {len(self.names)} "
+                f"parameters; {self.stages} tempering stages, last effective sample size {self.ess:,.0f}")
 
 
 @dataclass(frozen=True)
@@ -69,6 +87,7 @@ class Plan:
     distances: np.ndarray  # (J,) km from the launch site to each region
     with_missiles: bool = True  # run the missile model (off: fissile material, warheads and deals only)
     observations: Observations | None = None  # what the history is conditioned on (None: the prior)
+    pool: HistoryPool | None = None  # the history's parameters given the observations (set by a run)
 
     @property
     def control_rows(self) -> tuple[str, ...]:

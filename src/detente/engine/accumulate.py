@@ -40,7 +40,6 @@ class BlockOutput(NamedTuple):
     sums: dict[str, dict[str, np.ndarray]]  # scenario → summed metric → (months,) or (regions, months)
     horizon: dict[str, dict[str, np.ndarray]]  # scenario → metric → (n,) float32
     draws: dict[str, np.ndarray]  # parameter → (n,)
-    proposed: int  # samples drawn before conditioning (n, the kept ones, may be fewer)
 
 
 @dataclass
@@ -51,7 +50,6 @@ class Accumulator:
     sums: dict[int, dict[str, dict[str, np.ndarray]]] = field(default_factory=dict)
     horizon: dict[int, dict[str, dict[str, np.ndarray]]] = field(default_factory=dict)
     draws: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
-    proposed: dict[int, int] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, plan: Plan) -> Accumulator:
@@ -64,7 +62,6 @@ class Accumulator:
         """Keep one block's sums and per-sample values (its counts are already in ``tallies``)."""
         self.sums[block] = output.sums
         self.horizon[block] = output.horizon
-        self.proposed[block] = output.proposed
         if block * BLOCK_SIZE < KEEP_DRAWS:
             self.draws[block] = output.draws
 
@@ -76,7 +73,6 @@ class Accumulator:
         self.sums.update(other.sums)
         self.horizon.update(other.horizon)
         self.draws.update(other.draws)
-        self.proposed.update(other.proposed)
 
     def counts(self, scenario: str) -> Tally:
         """A scenario's counts over the whole grid (shared history + its own future)."""
@@ -96,10 +92,6 @@ class Accumulator:
         order = sorted(self.horizon)
         names = self.horizon[order[0]][scenario]
         return {m: np.concatenate([self.horizon[b][scenario][m] for b in order]) for m in names}
-
-    def samples(self) -> int:
-        """Samples kept (after any conditioning), over every block."""
-        return sum(len(next(iter(next(iter(h.values())).values()))) for h in self.horizon.values())
 
     def kept_draws(self, names) -> dict[str, np.ndarray]:
         """Parameter draws of the first samples (``KEEP_DRAWS``), blocks in order."""

@@ -19,8 +19,9 @@ from ..model.deal import run_deal
 from ..model.fissile import Controls, run_months
 from ..model.missiles import run_missiles
 from ..months import NEVER
-from . import condition, layout
+from . import layout
 from .accumulate import HISTORY, BlockOutput, Tally
+from .posterior import assign
 from .streams import Shared, block_rng, scenario_rng, shared_uniforms
 
 MATERIAL = ("pu_kg", "heu_kg", "warheads_possible", "warheads_assembled", "breakout_months")  # rows of ``final``
@@ -30,10 +31,8 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
     """Simulate block ``block`` (``n`` samples) for every scenario, adding histogram counts to
     ``tallies`` (keys: each scenario name and ``HISTORY`` for months before the branch)."""
     draws = draw(plan.parameters, block_rng(seed, block, 0), n, plan.profile.correlations)
-    proposed, keep = n, None
-    if plan.observations is not None:  # keep the samples whose history agrees with what is known
-        keep = condition.accept(plan, plan.observations, draws, n)
-        draws, n = {k: v[keep] for k, v in draws.items()}, int(keep.sum())
+    if plan.pool is not None:  # the history's parameters from the posterior given what is known
+        draws = assign(plan.pool, draws, seed, block)
     size, branch = plan.grid.size, plan.branch
     reactors, enrichment = layout.reactors(plan, draws, n), layout.enrichment(plan, draws, n)
     weapons = layout.weapons(draws)
@@ -44,9 +43,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
     run_months(0, branch, reactors, enrichment, weapons, layout.tests(plan, draws, n), stocks,
                layout.no_controls(plan, n), layout.tallies(plan, history, sums, final, n),
                layout.pairing(history, n))
-    shared = shared_uniforms(seed, block, proposed, size - branch, any(deal is not None for deal in plan.deals))
-    if keep is not None:
-        shared = Shared(*(None if a is None else a[..., keep] for a in shared))
+    shared = shared_uniforms(seed, block, n, size - branch, any(deal is not None for deal in plan.deals))
     tests = layout.tests(plan, draws, n, shared.tests)
     paired = plan.baseline is not None
     base = np.zeros((4, size - branch, n)) if paired else None  # Pu, HEU, warheads possible, assembled
@@ -59,7 +56,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
     if paired:
         order.remove(plan.baseline)
         order.insert(0, plan.baseline)
-    out = BlockOutput({}, {}, {}, proposed)
+    out = BlockOutput({}, {}, {})
     for k in order:
         scenario, deal = plan.scenarios[k], plan.deals[k]
         tally = tallies[scenario.name]
@@ -68,9 +65,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         if deal is None:
             controls = layout.no_controls(plan, n, branch)
         else:
-            own = draw(deal.parameters, scenario_rng(seed, block, scenario.name), proposed)
-            if keep is not None:
-                own = {k: v[keep] for k, v in own.items()}
+            own = draw(deal.parameters, scenario_rng(seed, block, scenario.name), n)
             path, controls, first = deal_path(plan, deal, draws, own, n, shared)
             out.draws.update(own)
         scenario_sums = {m: v.copy() for m, v in sums.items()}

@@ -1,17 +1,13 @@
-"""Conditioning on what is known: keep the samples whose replay of the history agrees with the
-observations (published estimates as uncertain measurements), by history matching.
+"""What an observation says about a history: the measurement model of published estimates, and
+the replay of the no-deal history at the observed months.
 
-Each observation is read as the publisher's 90 % range: a measurement centred on the range with
-standard deviation (high − low) / 3.29, never below 10 % of the centre (analysts round); a
-one-sided bound counts only beyond it, with 10 % of the bound. A sample's implausibility at an
+Each published range is read as its publisher's 90 % interval: a measurement centred on the range
+with standard deviation (high − low) / 3.29, never below 10 % of the centre (analysts round); a
+one-sided bound counts only beyond it, with 10 % of the bound. A history's **implausibility** at an
 observation is its distance from the centre over the combined standard deviation of the
-measurement and of the model's own structural error (``DISCREPANCY``, 10 % of the value), times
-the square root of the observation's weight. Publishers describing the same metric in the same
-month disagree as often as not, so the month counts the publisher the sample agrees with best
-(the smallest implausibility). A sample is kept when no metric-month is more implausible than
-``CUTOFF`` = 3 (the three-sigma rule of history matching: Pukelsheim 1994; Craig et al. 1997;
-Vernon et al. 2010). Which samples are kept depends on their draws alone: every scenario keeps
-the same ones (comparisons stay paired) and the numbers do not depend on blocks or workers.
+measurement and of the model's own structural error (``DISCREPANCY``, 10 % of the value,
+judgement), times the square root of the observation's weight (Craig et al. 1997; Vernon et al.
+2010). :mod:`detente.engine.posterior` turns it into a likelihood.
 """
 
 from __future__ import annotations
@@ -27,7 +23,7 @@ from .accumulate import new_tally
 NINETY = 2 * 1.6448536269514722  # a 90 % range spans this many standard deviations
 REL_FLOOR = 0.1  # smallest standard deviation of a published figure, as a share of it
 DISCREPANCY = 0.1  # the model's structural error, as a share of the value (judgement)
-CUTOFF = 3.0  # largest implausibility a kept sample may have at any metric-month
+CONFLICT = 3.0  # standard deviations: a history further than this from an observation does not reach it
 ROW = {"pu_kg": 0, "heu_kg": 1, "warheads_possible": 2}  # rows of the material kernel's ``final``
 
 
@@ -64,24 +60,5 @@ def implausibility(values: np.ndarray, low: float | None, high: float | None, we
     return distance / scale * np.sqrt(weight)
 
 
-def worst(observations: Observations, plan: Plan, values: np.ndarray, months: list[int]) -> np.ndarray:
-    """(n,) the largest implausibility over metric-months (each month: its best-agreeing publisher)."""
-    groups: dict[tuple[int, str], list] = {}
-    for o in observations.rows:
-        groups.setdefault((plan.grid.index(o.month), o.metric), []).append(o)
-    out = np.zeros(values.shape[-1])
-    for (month, metric), rows in groups.items():
-        x = values[months.index(month), ROW[metric]]
-        best = np.min([implausibility(x, o.low, o.high, o.weight) for o in rows], axis=0)
-        out = np.maximum(out, best)
-    return out
-
-
 def observed_months(observations: Observations, plan: Plan) -> list[int]:
     return sorted({plan.grid.index(o.month) for o in observations.rows})
-
-
-def accept(plan: Plan, observations: Observations, draws: dict[str, np.ndarray], n: int) -> np.ndarray:
-    """(n,) bool: the samples whose history no observation rules out."""
-    months = observed_months(observations, plan)
-    return worst(observations, plan, history_values(plan, draws, months, n), months) <= CUTOFF

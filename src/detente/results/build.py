@@ -70,7 +70,7 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
         data[f"deal_{event}"] = (("scenario", "date"), np.stack([counts[s][f"deal:{event}"] for s in names]), {
             "units": "samples", "long_name": f"samples with the deal {event.replace('_', ' ')} in each month"})
     per_sample = {s: total.per_sample(s) for s in names}
-    n = total.samples()
+    n = options.samples
     known = list(dict.fromkeys(m for s in names for m in per_sample[s]))
     plain = [m for m in known if ":" not in m]
     for metric in plain:
@@ -115,8 +115,8 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
         "schema": SCHEMA,
         "seed": options.seed,
         "samples": n,
-        "proposed_samples": sum(total.proposed.values()),
         "conditioned_on": plan.observations.describe() if plan.observations is not None else "",
+        "calibration": plan.pool.describe() if plan.pool is not None else "",
         "version": __version__,
         "input_hash": plan.input_hash(),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

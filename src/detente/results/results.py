@@ -346,9 +346,7 @@ class Results:
     def __repr__(self) -> str:
         a = self.attrs
         size = sum(v.nbytes for v in self.dataset.data_vars.values()) / 2**20
-        drawn = a.get("proposed_samples", a["samples"])
-        kept = f"{a['samples']:,} of {drawn:,} samples" if drawn != a["samples"] else f"{a['samples']:,} samples"
-        return (f"<detente.Results {', '.join(self.scenarios)}; {kept}, seed {a['seed']}, "
+        return (f"<detente.Results {', '.join(self.scenarios)}; {a['samples']:,} samples, seed {a['seed']}, "
                 f"{self.months[0]} to {self.months[-1]}; baseline {self.baseline or '—'}; "
                 f"{len(self.metrics)} metrics; {size:,.0f} MiB>")
 
