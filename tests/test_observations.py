@@ -186,3 +186,14 @@ def test_backtest_prints_coverage_sharpness_and_held_out_publishers(monkeypatch,
     assert data["coverage"] >= 0.95 and data["sharpness"] >= 0.8  # the evidence issue's targets
     assert {h["publisher"] for h in data["held_out"]} == {"isis", "hecker", "heinonen", "kang", "dprk"}
     assert len(data["observations"]) >= 32 and data["samples"] == 4096
+
+
+def test_the_report_shows_the_history_against_published_estimates():
+    from detente.report import render_report
+
+    r = detente.simulate("no-deal", samples=2048, seed=1, horizon="2030-12", missiles=False)
+    page = render_report(r)
+    assert 'id="history"' in page and "The history against published estimates" in page
+    for metric in ("pu_kg", "heu_kg", "warheads_possible"):
+        assert f'data-metric="backtest:{metric}"' in page
+    assert "meets" in page and "holds the centre" in page and "Conditioned on what is known" in page

@@ -15,7 +15,7 @@ from ..metrics import BREAKOUT_BINS, BREAKOUT_WEAPONS, KG_BINS
 from ..model.deal import Behaviour, DealDraws, DealPath, Phases, Restricted, Triggers, Verification
 from ..model.fissile import Controls, Enrichment, Pairing, Reactors, Stocks, Tallies, Tests, Weapons
 from ..model.missiles import Classes, Deliveries, Targets, delivery_table
-from ..model.production import reactor_pu_kg_per_year, swu_per_kg
+from ..model.production import feed_per_product, reactor_pu_kg_per_year, swu_per_kg
 from ..months import NEVER, format_month
 from .streams import Shared
 
@@ -81,12 +81,19 @@ def enrichment(plan: Plan, draws: Draws, n: int) -> Enrichment:
             per_month[e, i] = draws[f"{f.id}.swu_per_year.{format_month(p.start)}"] * scale
         period[e] = np.where(ep.period_of_month >= len(f.capacity), rows - 1, ep.period_of_month)
     ids = [ep.facility.id for ep in plants]
+    if plan.profile.fuel_cycle is not None:  # kg weapon-grade U a month: what feed and centrifuges allow
+        per_kg_feed = feed_per_product(draws["assays.product"], draws["assays.feed"], draws["assays.tails"])
+        feed_cap = draws["fuel_cycle.uranium_feed_t_per_year"] * 1000.0 / (12.0 * per_kg_feed)
+        added_cap = draws["fuel_cycle.swu_added_per_year"] / (12.0 * per_kg) / 12.0
+    else:
+        feed_cap = added_cap = np.full(n, np.inf)
     return Enrichment(
         rows=per_month, period=period,
         start=np.rint(_stack([draws[f"{i}.start"] for i in ids], n)).astype(np.int64) - plan.grid.start,
-        step=np.exp(np.log1p(_stack([draws[f"{i}.growth_per_year"] for i in ids], n)) / 12.0),
+        slope=_stack([draws[f"{i}.growth_per_year"] for i in ids], n) / 12.0,
         growth_from=np.array([ep.growth_from for ep in plants], dtype=np.int64),
-        control_row=plan.enrichment_facility,
+        control_row=plan.enrichment_facility, added_cap=np.asarray(added_cap, dtype=float),
+        feed_cap=np.asarray(feed_cap, dtype=float),
     )
 
 

@@ -176,6 +176,15 @@ class FutureTests(_Model):
     heu_kg: NonNegative
 
 
+class FuelCycle(_Model):
+    """What limits enrichment beyond the halls themselves: natural uranium for weapon-grade
+    product (t U a year, after reactor fuel and LEU) and the separative work the centrifuge
+    workshops can add to all plants together (SWU a year, each year)."""
+
+    uranium_feed_t_per_year: Positive
+    swu_added_per_year: NonNegative
+
+
 class Profile(_Model):
     """Everything known about a programme; see ``evidence/profiles/dprk.yaml``."""
 
@@ -188,6 +197,7 @@ class Profile(_Model):
     weapons: Weapons
     nuclear_tests: list[NuclearTest] = Field(default_factory=list)
     future_tests: FutureTests
+    fuel_cycle: FuelCycle | None = None  # no limits beyond the halls when absent
     correlations: list[Correlation] = Field(default_factory=list)
     dynamics: Dynamics
     values: Values
@@ -252,6 +262,9 @@ class Profile(_Model):
                 out[f"deal.{key}"] = getattr(d, key)
         for key in type(d.restart_months).model_fields:
             out[f"deal.restart.{key}"] = getattr(d.restart_months, key)
+        if self.fuel_cycle is not None:
+            for key in FuelCycle.model_fields:
+                out[f"fuel_cycle.{key}"] = getattr(self.fuel_cycle, key)
         out.update(self.values.parameters())
         for sanction in self.sanctions:
             out[f"sanction.{sanction.id}"] = sanction.musd_per_year

@@ -48,9 +48,11 @@ class Enrichment(NamedTuple):
     rows: np.ndarray  # (E, P + 1, n) kg weapon-grade U per month in each capacity period
     period: np.ndarray  # (E, T) int64 capacity row of each grid month
     start: np.ndarray  # (E, n) int64 grid month the plant starts
-    step: np.ndarray  # (E, n) monthly capacity growth factor
+    slope: np.ndarray  # (E, n) capacity a running plant adds each month, as a share of its capacity
     growth_from: np.ndarray  # (E,) int64 grid month growth starts
     control_row: np.ndarray  # (E,) int64
+    added_cap: np.ndarray  # (n,) kg weapon-grade U per month that all plants together may add each month
+    feed_cap: np.ndarray  # (n,) kg weapon-grade U per month the uranium feed allows
 
 
 class Weapons(NamedTuple):
@@ -230,6 +232,8 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
     nkg = tallies.pu.shape[1]
     nc = tallies.warheads_possible.shape[1]
     next_due = np.empty(n_r, dtype=np.int64)  # earliest pending campaign of each reactor
+    made_now, adding, share = np.empty(n), np.empty(n), np.empty(n)
+    running_e = np.zeros((n_e, n), dtype=np.bool_)
     for r in range(n_r):
         next_due[r] = due[r].min() if n > 0 else NEVER
     first_ship = ship_month.min() if n > 0 else NEVER
@@ -293,26 +297,32 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
                         due[r, s] = NEVER
                     low = min(low, due[r, s])
                 next_due[r] = low
-        # enrichment: separative work into weapon-grade uranium
+        # enrichment: separative work into weapon-grade uranium, within the uranium feed; capacity
+        # grows linearly while a plant runs, within what centrifuge production can add
+        for s in range(n):
+            made_now[s] = 0.0
+            adding[s] = 0.0
+        controlled = t >= ctl_from
         for e in range(n_e):
             rows = enrichment.rows[e, enrichment.period[e, t]]
-            factor = e_factor[e]
-            start = enrichment.start[e]
-            if t >= ctl_from:
-                go = ctl[enrichment.control_row[e], t - ctl_from]
-                if t >= enrichment.growth_from[e]:  # a stopped plant does not expand
-                    step = enrichment.step[e]
-                    for s in range(n):
-                        factor[s] *= step[s] if go[s] else 1.0
+            factor, start, slope = e_factor[e], enrichment.start[e], enrichment.slope[e]
+            grows = t >= enrichment.growth_from[e]
+            for s in range(n):
+                on = t >= start[s] and (not controlled or ctl[enrichment.control_row[e], t - ctl_from, s] == 1)
+                running_e[e, s] = on
+                if on:
+                    made_now[s] += rows[s] * factor[s]
+                    if grows:
+                        adding[s] += slope[s] * rows[s]
+        for s in range(n):
+            share[s] = min(1.0, enrichment.added_cap[s] / adding[s]) if adding[s] > 0.0 else 1.0
+            heu_made[s] += min(made_now[s], enrichment.feed_cap[s])
+        for e in range(n_e):
+            if t >= enrichment.growth_from[e]:
+                factor, slope = e_factor[e], enrichment.slope[e]
                 for s in range(n):
-                    heu_made[s] += rows[s] * factor[s] * (t >= start[s]) * go[s]
-            else:
-                if t >= enrichment.growth_from[e]:
-                    step = enrichment.step[e]
-                    for s in range(n):
-                        factor[s] *= step[s]
-                for s in range(n):
-                    heu_made[s] += rows[s] * factor[s] * (t >= start[s])
+                    if running_e[e, s]:
+                        factor[s] += slope[s] * share[s]
         if t >= first_ship:
             for s in range(n):
                 if ship_month[s] == t:
@@ -402,6 +412,9 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
             for e in range(n_e):
                 waits_e[e] = controls.wait[enrichment.control_row[e], j, s] if waited else 0
                 rates_e[e] = bo_rate_e[e, s]
+            total_e = rates_e.sum()
+            if total_e > enrichment.feed_cap[s]:  # the feed limits the plants together
+                rates_e *= enrichment.feed_cap[s] / total_e
             need_heu = tallies.breakout_weapons / weapons.per_heu[s]
             need_pu = tallies.breakout_weapons / weapons.per_pu[s] - pu_stock
             if waited:

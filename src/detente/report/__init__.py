@@ -12,7 +12,9 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
+from ..analysis.backtest import score
 from ..analysis.sensitivity import rank_importance
+from ..api import observations
 from ..inputs.bibliography import load_bibliography
 from ..metrics import DEAL_EVENTS
 from ..results import charts, tables
@@ -62,6 +64,16 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
     if "icbm_reliability" in results.metrics:
         add("fan", "icbm_reliability", charts.fan_chart(results, "icbm_reliability", since=since),
             "Chance an ICBM delivers its warhead in a test: flight reliability × re-entry.")
+    known = observations(profile=results.attrs["profile"]) if results.attrs["start"] <= "1994-01" else None
+    backtest = None
+    if known is not None:  # the replay of the history against the published estimates
+        rows, months = score(results, known)
+        for metric in ("pu_kg", "heu_kg", "warheads_possible"):
+            add("backtest", f"backtest:{metric}", charts.backtest_chart(results, rows, metric),
+                "Grey: the model's history (median, 25–75 % and 5–95 %); bars: published ranges by publisher.")
+        backtest = {"coverage": rows["covered"].mean(), "centre": rows["centre"].mean(),
+                    "sharpness": months["sharp"].mean(), "observations": len(rows), "months": len(months),
+                    "file": known.describe()}
     deals = [s for s in results.scenarios if results.has_deal(s)]
     if deals:
         for event in DEAL_EVENTS:
@@ -91,6 +103,7 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
                     for r in tables.regions(results, results.months[-1], summary)],
         "reliable": reliable,
         "appendix": _appendix(results),
+        "backtest": backtest,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 

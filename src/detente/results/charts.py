@@ -84,6 +84,41 @@ def fan_chart(results, metric: str, ax=None, since: str | None = None):
 
 
 @styled
+def backtest_chart(results, rows, metric: str, ax=None):
+    """The history's 5–95 % and 25–75 % bands and median of ``metric`` (the first scenario: every
+    scenario shares it) up to the data date, with each published range as an error bar coloured by
+    publisher (``rows``: :func:`detente.analysis.backtest.score`'s per-observation table)."""
+    if ax is None:
+        ax = new_axes(7.2, 3.2)
+    mine = rows[rows["metric"] == metric]
+    q = results.quantiles(metric).sel(scenario=results.scenarios[0])
+    dates = np.array(results.months, dtype="datetime64[M]")
+    first = np.datetime64(min(mine["date"]), "M") - 24 if len(mine) else dates[0]
+    keep = (dates >= first) & (dates <= np.datetime64(results.start(results.scenarios[0]), "M"))
+    x = dates[keep].astype("datetime64[D]").astype(object)
+    band = q.values[keep]
+    ax.fill_between(x, band[:, 0], band[:, 4], color="0.55", alpha=0.18, linewidth=0, label="model 5–95 %")
+    ax.fill_between(x, band[:, 1], band[:, 3], color="0.55", alpha=0.32, linewidth=0, label="model 25–75 %")
+    ax.plot(x, band[:, 2], color="0.25", linewidth=1.4, label="model median")
+    publishers = list(dict.fromkeys(mine["publisher"]))
+    colour = colours(publishers)
+    for k, publisher in enumerate(publishers):
+        sub = mine[mine["publisher"] == publisher]
+        when = (np.array(sub["date"], dtype="datetime64[M]").astype("datetime64[D]")
+                + np.timedelta64(25 * k, "D")).astype(object)  # side by side when publishers share a month
+        low = sub["low"].fillna(0.0).to_numpy(float)
+        high = sub["high"].to_numpy(float)
+        mid = np.where(np.isfinite(high), 0.5 * (low + high), low)
+        ax.errorbar(when, mid, yerr=[mid - low, np.where(np.isfinite(high), high - mid, 0.0)], fmt="o",
+                    markersize=3, capsize=2, color=colour[publisher], linewidth=1.1, label=publisher)
+    ax.set_title(f"{label(metric)}: the history against published estimates", loc="left", fontsize=10)
+    ax.set_ylim(bottom=0)
+    ax.grid(axis="y", color="0.9")
+    ax.legend(frameon=False, fontsize=7, loc="upper left", ncol=2)
+    return ax
+
+
+@styled
 def probability_chart(results, event: str = "in_force", ax=None):
     """Share of samples with the deal in force (or cheated / detected) over time."""
     if ax is None:
