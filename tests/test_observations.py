@@ -197,3 +197,9 @@ def test_the_report_shows_the_history_against_published_estimates():
     for metric in ("pu_kg", "heu_kg", "warheads_possible"):
         assert f'data-metric="backtest:{metric}"' in page
     assert "meets" in page and "holds the centre" in page and "Conditioned on what is known" in page
+
+
+def test_a_degenerate_calibration_is_refused(monkeypatch):
+    monkeypatch.setattr(detente.api, "MIN_HISTORIES", 10**6)  # more distinct histories than any pool holds
+    with pytest.raises(detente.RunError, match="distinct histories: the observations and the profile disagree"):
+        detente.simulate("no-deal", samples=100, horizon="2030-12", missiles=False)
