@@ -33,7 +33,7 @@ def write(tmp_path, body, header=HEADER):
     ("2015-01,pu_kg,9,2,leapday-2012,x,estimate,1,\n", "line 2, low", "low 9 is above high 2"),
     ("2015-13,pu_kg,1,2,leapday-2012,x,estimate,1,\n", "line 2, date", "is not a month"),
     ("2031-01,pu_kg,1,2,leapday-2012,x,estimate,1,\n", "line 2, date", "outside the history"),
-    ("2015-01,pu_kg,1,2,my-notes,x,estimate,1,\n", "line 2, source", "unknown source 'my-notes'"),
+    ("2015-01,pu_kg,1,2,my-notes,x,estimate,1,\n", "line 2, source", "unknown source 'my-notes': give an id"),
     ("2015-01,pu_kg,1,two,leapday-2012,x,estimate,1,\n", "line 2, high", "'two' is not a number"),
     ("2015-01,pu_kg,,,leapday-2012,x,estimate,1,\n", "line 2, low", "give low, high or both"),
     ("2015-01,pu_kg,1,2,leapday-2012,x,rumour,1,\n", "line 2, kind", "unknown kind 'rumour'"),
@@ -203,3 +203,10 @@ def test_a_degenerate_calibration_is_refused(monkeypatch):
     monkeypatch.setattr(detente.api, "MIN_HISTORIES", 10**6)  # more distinct histories than any pool holds
     with pytest.raises(detente.RunError, match="distinct histories: the observations and the profile disagree"):
         detente.simulate("no-deal", samples=100, horizon="2030-12", missiles=False)
+
+
+def test_your_own_estimate_may_cite_an_address(tmp_path):
+    path = write(tmp_path, "2024-01,warheads_possible,50,90,https://example.org/yearbook-2024,sipri,estimate,,\n")
+    mine = detente.observations(path)
+    assert mine.rows[0].source.startswith("https://") and mine.rows[0].weight == 1.0
+    assert mine.publishers == ("sipri",)

@@ -4,7 +4,7 @@ An observations file is CSV with the header ``date,metric,low,high,source,publis
 (``publisher``, ``kind``, ``weight`` and ``note`` optional): the month an estimate describes, the
 metric (``pu_kg`` separated plutonium on hand, ``heu_kg``, ``warheads_possible``), its range
 (``low`` empty: an upper bound only; ``high`` empty: a lower bound only), a source id that
-resolves in the bibliography, the publisher family (for leave-one-publisher-out checks; default
+resolves in the bibliography (or, for a user's own estimates, a URL or DOI), the publisher family (for leave-one-publisher-out checks; default
 the source id), the kind (``estimate``, ``declaration`` or ``possible``) and a weight (default 1).
 Errors name the file, the line and the column.
 """
@@ -26,6 +26,7 @@ METRICS = ("pu_kg", "heu_kg", "warheads_possible")  # what the history can be co
 KINDS = ("estimate", "declaration", "possible")
 COLUMNS = ("date", "metric", "low", "high", "source", "publisher", "kind", "weight", "note")
 REQUIRED = ("date", "metric", "low", "high", "source")
+CITABLE = ("https://", "http://", "doi:")  # a user's own source may be cited by address instead of id
 MAX_ROWS = 10_000
 MAX_VALUE = 1e7  # kg or warheads: anything larger is a typo
 
@@ -131,9 +132,9 @@ def parse_observations(text: str, file: str, sources: set[str], start: int, toda
         if low is not None and high is not None and low > high:
             raise InputError(f"low {low:g} is above high {high:g}", file=file, field=where("low"))
         source = row["source"].strip()
-        if source not in sources:
-            raise InputError(f"unknown source {source!r} (not in the bibliography)", file=file,
-                             field=where("source"))
+        if source not in sources and not source.startswith(CITABLE):
+            raise InputError(f"unknown source {source!r}: give an id from the bibliography (detente sources), "
+                             "or a URL or DOI", file=file, field=where("source"))
         kind = row.get("kind", "").strip() or "estimate"
         if kind not in KINDS:
             raise InputError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}", file=file, field=where("kind"))

@@ -233,7 +233,7 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
     nc = tallies.warheads_possible.shape[1]
     next_due = np.empty(n_r, dtype=np.int64)  # earliest pending campaign of each reactor
     made_now, adding, share = np.empty(n), np.empty(n), np.empty(n)
-    running_e = np.zeros((n_e, n), dtype=np.bool_)
+    running_e = np.zeros((n_e, n))  # 1.0 where a plant makes material this month
     for r in range(n_r):
         next_due[r] = due[r].min() if n > 0 else NEVER
     first_ship = ship_month.min() if n > 0 else NEVER
@@ -305,24 +305,27 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
         controlled = t >= ctl_from
         for e in range(n_e):
             rows = enrichment.rows[e, enrichment.period[e, t]]
-            factor, start, slope = e_factor[e], enrichment.start[e], enrichment.slope[e]
-            grows = t >= enrichment.growth_from[e]
-            for s in range(n):
-                on = t >= start[s] and (not controlled or ctl[enrichment.control_row[e], t - ctl_from, s] == 1)
-                running_e[e, s] = on
-                if on:
-                    made_now[s] += rows[s] * factor[s]
-                    if grows:
-                        adding[s] += slope[s] * rows[s]
+            factor, start, slope, on = e_factor[e], enrichment.start[e], enrichment.slope[e], running_e[e]
+            grows = 1.0 if t >= enrichment.growth_from[e] else 0.0
+            if controlled:
+                go = ctl[enrichment.control_row[e], t - ctl_from]
+                for s in range(n):
+                    on[s] = (t >= start[s]) * go[s]
+            else:
+                for s in range(n):
+                    on[s] = t >= start[s]
+            for s in range(n):  # arithmetic on the 0/1 flag, so the loop vectorises
+                made_now[s] += rows[s] * factor[s] * on[s]
+                adding[s] += slope[s] * rows[s] * on[s] * grows
         for s in range(n):
             share[s] = min(1.0, enrichment.added_cap[s] / adding[s]) if adding[s] > 0.0 else 1.0
             heu_made[s] += min(made_now[s], enrichment.feed_cap[s])
         for e in range(n_e):
             if t >= enrichment.growth_from[e]:
                 factor, slope = e_factor[e], enrichment.slope[e]
+                on = running_e[e]
                 for s in range(n):
-                    if running_e[e, s]:
-                        factor[s] += slope[s] * share[s]
+                    factor[s] += slope[s] * share[s] * on[s]
         if t >= first_ship:
             for s in range(n):
                 if ship_month[s] == t:
