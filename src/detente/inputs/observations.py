@@ -5,7 +5,8 @@ An observations file is CSV with the header ``date,metric,low,high,source,publis
 metric (``pu_kg`` separated plutonium on hand, ``heu_kg``, ``warheads_possible``), its range
 (``low`` empty: an upper bound only; ``high`` empty: a lower bound only), a source id that
 resolves in the bibliography (or, for a user's own estimates, a URL or DOI), the publisher family
-(for leave-one-publisher-out checks; default the source id), the kind (``estimate``, ``declaration`` or ``possible``) and a weight (default 1).
+(for leave-one-publisher-out checks; default the source id),
+the kind (``estimate``, ``declaration`` or ``possible``) and a weight (default 1).
 Errors name the file, the line and the column.
 """
 
