@@ -51,7 +51,7 @@ def calibration_child() -> None:
         calibrate(plan, detente.observations(), particles=512)  # compile the kernels
         start = time.perf_counter()
         pool = calibrate(plan, detente.observations())
-        print(f"{time.perf_counter() - start:.3f},{pool.stages},{pool.unique}")
+        print(f"{time.perf_counter() - start:.3f},{pool.stages},{pool.ancestors}")
 
 
 def child(samples: int, workers: int, missiles: int, conditioned: int) -> None:
@@ -103,9 +103,9 @@ def main() -> None:
                       f"{float(peak):>9.0f}")
     out = subprocess.run([sys.executable, __file__, "--calibration-child"], check=True, capture_output=True,
                          text=True).stdout.strip().splitlines()[-1]
-    seconds, stages, unique = out.split(",")
+    seconds, stages, ancestors = out.split(",")
     print(f"\ncalibrating the history to the bundled observations (4,096 particles, cold cache): "
-          f"{float(seconds):.1f} s, {stages} stages, {int(unique):,} distinct histories")
+          f"{float(seconds):.1f} s, {stages} stages, {int(ancestors):,} distinct prior draws")
     print("a run on the calibrated history (pool cached) against the prior, 10⁵ samples, full model, 1 worker:")
     for conditioned in (0, 1):
         _, _, seconds, _, _, peak = measure(100_000, 1, 1, conditioned)

@@ -10,7 +10,7 @@ from test_cli import run_cli
 import detente
 from detente.engine import condition, posterior
 from detente.inputs.observations import load_observations
-from detente.inputs.uncertain import draw
+from detente.inputs.uncertain import Fixed, draw
 from detente.months import parse_month
 from detente.testing import assert_results_identical
 
@@ -151,7 +151,8 @@ def test_calibration_is_a_function_of_the_inputs(bundled):
     first = posterior.calibrate(plan, bundled)
     again = posterior.posterior(plan, bundled)  # from the cache (or computed afresh), never different
     assert np.array_equal(first.values, again.values) and first.names == again.names
-    assert first.unique > 3_000 and first.ess > 1_000 and not first.conflicts
+    assert first.ancestors > 100 and first.acceptance > 0.1 and not first.conflicts
+    assert "weapons.lag_months" not in first.names  # nothing observed depends on it: it keeps its prior
 
 
 @pytest.mark.parametrize("observations", ["profile", None])
@@ -175,7 +176,8 @@ def test_every_scenario_shares_the_calibrated_history():
 
 def test_an_observation_the_model_cannot_reach_is_named(tmp_path):
     path = write(tmp_path, "2021-01,heu_kg,1,2,leapday-2012,x,estimate,1,\n")  # 1–2 kg of HEU in 2021
-    with pytest.warns(UserWarning, match=r"line 2: heu_kg 2021-01: only 0.0% of the prior's histories come within 3"):
+    conflict = r"line 2: heu_kg 2021-01: fewer than 0.1 % of the prior's histories come within 3"
+    with pytest.warns(UserWarning, match=conflict), pytest.raises(detente.RunError, match="collapsed"):
         detente.simulate("no-deal", samples=500, horizon="2030-12", missiles=False, observations=str(path))
 
 
@@ -200,8 +202,8 @@ def test_the_report_shows_the_history_against_published_estimates():
 
 
 def test_a_degenerate_calibration_is_refused(monkeypatch):
-    monkeypatch.setattr(detente.api, "MIN_HISTORIES", 10**6)  # more distinct histories than any pool holds
-    with pytest.raises(detente.RunError, match="distinct histories: the observations and the profile disagree"):
+    monkeypatch.setattr(detente.api, "MIN_ANCESTORS", 10**6)  # more distinct prior draws than any pool has
+    with pytest.raises(detente.RunError, match="collapsed .* the observations and the profile disagree"):
         detente.simulate("no-deal", samples=100, horizon="2030-12", missiles=False)
 
 
@@ -210,3 +212,30 @@ def test_your_own_estimate_may_cite_an_address(tmp_path):
     mine = detente.observations(path)
     assert mine.rows[0].source.startswith("https://") and mine.rows[0].weight == 1.0
     assert mine.publishers == ("sipri",)
+
+
+def test_a_header_without_rows_is_an_error(tmp_path):
+    with pytest.raises(detente.InputError, match="no observations"):
+        detente.observations(write(tmp_path, ""))
+
+
+def test_the_pool_cache_is_keyed_by_every_history_input_and_survives_damage(bundled, tmp_path, monkeypatch):
+    plan = detente.check("no-deal", missiles=False, horizon="2030-12")
+    profile = plan.profile
+    fuel = profile.fuel_cycle.model_copy(update={"uranium_feed_t_per_year": Fixed(value=10, judgement=True,
+                                                                                    basis="test")})
+    other = detente.check("no-deal", missiles=False, horizon="2030-12",
+                          profile=profile.model_copy(update={"fuel_cycle": fuel}))
+    assert posterior.cache_key(plan, bundled) != posterior.cache_key(other, bundled)
+    calm = profile.model_copy(update={"dynamics": profile.dynamics.model_copy(
+        update={"shock_per_year": Fixed(value=0, judgement=True, basis="test")})})
+    same = detente.check("no-deal", missiles=False, horizon="2030-12", profile=calm)
+    assert posterior.cache_key(plan, bundled) == posterior.cache_key(same, bundled)  # deals do not shape history
+    monkeypatch.setenv("DETENTE_CACHE", str(tmp_path))
+    monkeypatch.setattr(posterior, "_MEMORY", {})
+    first = posterior.posterior(plan, bundled)
+    cached = next((tmp_path / "posterior").glob("*.npz"))
+    cached.write_bytes(cached.read_bytes()[:100])  # a truncated file
+    monkeypatch.setattr(posterior, "_MEMORY", {})
+    again = posterior.posterior(plan, bundled)
+    assert np.array_equal(first.values, again.values)

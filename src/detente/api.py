@@ -47,19 +47,23 @@ def _observations(observations: str | Path | Observations | None, profile: Profi
     return load_observations(observations, profile.start, profile.today)
 
 
-MIN_HISTORIES = 500  # distinct calibrated histories below which a run is refused
+MIN_ANCESTORS = 50  # distinct prior draws a calibrated pool must descend from
+MIN_ACCEPTANCE = 0.02  # Metropolis acceptance below which the sampler is stuck
 
 
 def calibrated(plan: Plan) -> HistoryPool:
     """The posterior pool of ``plan``'s history given its observations (cached); warns of
-    observations the model cannot reach and refuses a degenerate pool."""
+    observations almost no prior history reaches and refuses a degenerate pool."""
     pool = posterior(plan, plan.observations)
-    if pool.unique < MIN_HISTORIES:
-        raise RunError(f"calibrating to {plan.observations.describe()} left only {pool.unique} distinct "
-                       "histories: the observations and the profile disagree; check them, or run the prior "
-                       "(observations=None, --prior)")
-    for conflict in pool.conflicts:
-        warnings.warn(f"observation in conflict with the model: {conflict}", stacklevel=3)
+    for i in pool.conflicts:
+        o = plan.observations.rows[i]
+        warnings.warn(f"observation in conflict with the model: {plan.observations.file}: line {o.line}: "
+                      f"{o.metric} {o.date}: fewer than 0.1 % of the prior's histories come within 3 standard "
+                      "deviations of it", stacklevel=3)
+    if pool.ancestors < MIN_ANCESTORS or pool.acceptance < MIN_ACCEPTANCE:
+        raise RunError(f"calibrating to {plan.observations.describe()} collapsed ({pool.ancestors} distinct prior "
+                       f"draws, acceptance {pool.acceptance:.0%}): the observations and the profile disagree; "
+                       "check them, or run the prior (observations=None, --prior)")
     return pool
 
 

@@ -51,9 +51,10 @@ class Backtest:
 
 def _holds_centre(q: np.ndarray, o) -> bool:
     """The 90 % interval holds the range's centre (or, for a one-sided bound, reaches its side)."""
-    if o.low is not None and o.high is not None:
-        return q[0] <= 0.5 * (o.low + o.high) <= q[-1]
-    return q[0] <= o.high if o.high is not None else q[-1] >= o.low
+    low, high = o.bounds
+    if low is not None and high is not None:
+        return q[0] <= 0.5 * (low + high) <= q[-1]
+    return q[0] <= high if high is not None else q[-1] >= low
 
 
 def score(results: Results, observations: Observations) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -62,8 +63,9 @@ def score(results: Results, observations: Observations) -> tuple[pd.DataFrame, p
     rows = []
     for o in observations.rows:
         q = results.quantiles(o.metric).sel(scenario=scenario, date=o.date).values.ravel()
-        low = o.low if o.low is not None else -np.inf
-        high = o.high if o.high is not None else np.inf
+        bound_low, bound_high = o.bounds
+        low = bound_low if bound_low is not None else -np.inf
+        high = bound_high if bound_high is not None else np.inf
         rows.append({"date": o.date, "metric": o.metric, "publisher": o.publisher, "source": o.source,
                      "low": o.low, "high": o.high, "p5": q[0], "p50": q[2], "p95": q[-1],
                      "covered": bool(q[0] <= high and q[-1] >= low), "centre": bool(_holds_centre(q, o))})
@@ -82,14 +84,14 @@ def score(results: Results, observations: Observations) -> tuple[pd.DataFrame, p
 def backtest(observations: Observations, *, profile: str = "dprk", samples: int = 20_000, seed: int = 0,
              workers: int = 1, prior: bool = False, cross_validate: bool = True) -> Backtest:
     """Replay the no-deal history conditioned on ``observations`` (or not, with ``prior``) and
-    score it; with ``cross_validate``, also once per publisher without that publisher."""
+    score it; with ``cross_validate`` (and not ``prior``), also once per publisher without that one."""
     horizon = format_month(load_profile(profile).today + 3)  # the history and the first months past it
     options = {"samples": samples, "seed": seed, "workers": workers, "missiles": False, "horizon": horizon,
                "profile": profile}
     results = simulate("no-deal", observations=None if prior else observations, **options)
     rows, months = score(results, observations)
     held = []
-    for publisher in observations.publishers if cross_validate else ():
+    for publisher in observations.publishers if cross_validate and not prior else ():
         others = observations.without(publisher)
         mine = Observations(tuple(o for o in observations.rows if o.publisher == publisher), publisher)
         run = simulate("no-deal", observations=None if prior else others, **options)

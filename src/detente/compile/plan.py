@@ -49,11 +49,13 @@ class HistoryPool(NamedTuple):
     unique: int  # distinct histories in the pool
     stages: int  # tempering stages from prior to posterior
     acceptance: float  # Metropolis acceptance in the last stage
-    conflicts: tuple[str, ...] = ()  # observations the calibrated histories still cannot reach
+    conflicts: tuple[int, ...] = ()  # observations (by index) almost no prior history reaches
+    ancestors: int = 0  # distinct prior particles the pool descends from
 
     def describe(self) -> str:
-        return (f"{len(self.values):,} posterior histories ({self.unique:,} distinct) of {len(self.names)} "
-                f"parameters; {self.stages} tempering stages, last effective sample size {self.ess:,.0f}")
+        return (f"{len(self.values):,} posterior histories of the {len(self.names)} parameters the observations "
+                f"inform, from {self.ancestors:,} distinct prior draws; {self.stages} tempering stages, "
+                f"last Metropolis acceptance {self.acceptance:.0%}")
 
 
 @dataclass(frozen=True)

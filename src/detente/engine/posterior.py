@@ -24,21 +24,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 from scipy import special
 
+from .._version import __version__
+from ..compile import plan as plan_module
 from ..compile.plan import HistoryPool, Plan
 from ..inputs.observations import Observations
 from ..inputs.uncertain import Fixed, correlation_matrix, draw
-from . import condition
+from ..model import fissile, production
+from . import condition, layout
 from .streams import block_rng
 
 PARTICLES = 4096
 CALIBRATION_SEED = 20_241_231
 MOVES = 6  # Metropolis rejuvenation steps after each resampling
-SAMPLER_VERSION = 2  # bump when the sampler or what it stores changes (cached pools are keyed by it)
+SAMPLER_VERSION = 3  # bump when the sampler or what it stores changes (cached pools are keyed by it)
 NOT_HISTORY = ("deal.", "value.", "sanction.", "future_tests.")  # profile inputs the history ignores
 CONFLICT_SHARE = 0.001  # an observation fewer prior histories than this come near is in conflict with the prior
 POOL_STREAM = 2**33  # the stream each sample's pool row is drawn from (beyond every scenario stream)
@@ -70,7 +74,7 @@ def log_likelihood(observations: Observations, plan: Plan, values: np.ndarray, m
     total = np.zeros(values.shape[-1])
     for (month, metric), rows in groups.items():
         x = values[months.index(month), condition.ROW[metric]]
-        terms = np.array([-0.5 * condition.implausibility(x, o.low, o.high, o.weight) ** 2 for o in rows])
+        terms = np.array([-0.5 * condition.implausibility(x, *o.bounds, o.weight) ** 2 for o in rows])
         top = terms.max(axis=0)
         total += top + np.log(np.mean(np.exp(terms - top), axis=0))
     return total
@@ -81,16 +85,33 @@ class _Model:
 
     def __init__(self, plan: Plan, observations: Observations, n: int):
         self.plan, self.observations, self.n = plan, observations, n
-        self.names = history_parameters(plan)
         specs = plan.parameters
-        self.specs = [specs[k] for k in self.names]
-        # the other inputs at one prior draw: the history does not depend on them
+        # the other inputs at one prior draw: the observed history does not depend on them
         self.base = draw(specs, np.random.Generator(np.random.PCG64(CALIBRATION_SEED)), n, plan.profile.correlations)
+        self.months = condition.observed_months(observations, plan)
+        self.names = self._informed(history_parameters(plan))
+        self.specs = [specs[k] for k in self.names]
         linked = [c for c in plan.profile.correlations if c.a in self.names and c.b in self.names]
         self.linked = list(dict.fromkeys(x for c in linked for x in (c.a, c.b)))
         self.index = [self.names.index(x) for x in self.linked]
         self.chol = np.linalg.cholesky(correlation_matrix(self.linked, linked)) if self.linked else None
-        self.months = condition.observed_months(observations, plan)
+
+    def _informed(self, candidates: list[str], n: int = 256) -> list[str]:
+        """The candidates the observed history depends on: redrawing one alone changes it (the
+        rest keep their priors in every run); parameters correlated with an informed one join it."""
+        base = {k: v[:n] for k, v in self.base.items()}
+        other = draw(self.plan.parameters, np.random.Generator(np.random.PCG64(CALIBRATION_SEED + 1)), n,
+                     self.plan.profile.correlations)
+        reference = condition.history_values(self.plan, base, self.months, n)
+        informed = set()
+        for name in candidates:
+            changed = dict(base, **{name: other[name]})
+            if not np.array_equal(condition.history_values(self.plan, changed, self.months, n), reference):
+                informed.add(name)
+        for c in self.plan.profile.correlations:
+            if {c.a, c.b} & informed:
+                informed |= {c.a, c.b} & set(candidates)
+        return [k for k in candidates if k in informed]
 
     def values(self, e: np.ndarray) -> np.ndarray:
         """(n, H) parameter values of coordinates ``e``."""
@@ -149,19 +170,19 @@ def calibrate(plan: Plan, observations: Observations, particles: int = PARTICLES
     prior_history = model.history(e)
     loglik = log_likelihood(observations, plan, prior_history, model.months)
     conflicts = []  # prior-data conflict (Evans & Moshonov 2006): observations almost no prior history reaches
-    for o in observations.rows:
+    for i, o in enumerate(observations.rows):
         x = prior_history[model.months.index(plan.grid.index(o.month)), condition.ROW[o.metric]]
-        near = float(np.mean(condition.implausibility(x, o.low, o.high, o.weight) <= condition.CONFLICT))
-        if near < CONFLICT_SHARE:
-            conflicts.append(f"{observations.file}: line {o.line}: {o.metric} {o.date}: only {near:.1%} of the "
-                             f"prior's histories come within {condition.CONFLICT:g} standard deviations of it")
+        low, high = o.bounds
+        if np.mean(condition.implausibility(x, low, high, o.weight) <= condition.CONFLICT) < CONFLICT_SHARE:
+            conflicts.append(i)
+    ancestor = np.arange(particles)  # which prior particle each one descends from
     beta, stages, acceptance, ess = 0.0, 0, 1.0, float(particles)
     scale = 2.38 / np.sqrt(h)
     while beta < 1.0:
         new, w, ess = _next_beta(loglik, beta)
         beta, stages = new, stages + 1
         keep = _systematic(w, rng)
-        e, loglik = e[keep], loglik[keep]
+        e, loglik, ancestor = e[keep], loglik[keep], ancestor[keep]
         cov = np.cov(e.T) + 1e-9 * np.eye(h)
         chol = np.linalg.cholesky(cov)
         for _ in range(MOVES):
@@ -174,20 +195,25 @@ def calibrate(plan: Plan, observations: Observations, particles: int = PARTICLES
             scale *= np.exp(acceptance - 0.25)  # aim for about a quarter accepted
     pool = model.values(e)
     unique = len(np.unique(pool, axis=0))
-    return HistoryPool(tuple(model.names), pool, float(ess), unique, stages, acceptance, tuple(conflicts))
+    return HistoryPool(tuple(model.names), pool, float(ess), unique, stages, acceptance, tuple(conflicts),
+                       len(np.unique(ancestor)))
 
 
 def cache_key(plan: Plan, observations: Observations) -> str:
-    """SHA-256 of what the pool depends on: the history's inputs, the grid start and the data
-    date, the observations and the sampler's settings."""
-    names = history_parameters(plan)
+    """SHA-256 of everything the pool depends on: the profile except how deals behave, the grid
+    start, the observations, the package version, the sampler's settings and the source of every
+    module the replay of the history runs through."""
+    code = hashlib.sha256()
+    for module in (fissile, production, layout, condition, plan_module):
+        code.update(Path(module.__file__).read_bytes())
+    code.update(Path(__file__).read_bytes())
     payload = {
-        "specs": {k: plan.parameters[k].model_dump(mode="json") for k in names},
-        "facilities": [f.model_dump(mode="json") for f in plan.profile.facilities],
-        "profile": plan.profile.model_dump(mode="json", include={"start", "today", "assays", "weapons",
-                                                                  "nuclear_tests", "correlations"}),
-        "observations": [[o.month, o.metric, o.low, o.high, o.weight] for o in observations.rows],
-        "sampler": [SAMPLER_VERSION, PARTICLES, CALIBRATION_SEED, MOVES, condition.REL_FLOOR, condition.DISCREPANCY],
+        "profile": plan.profile.model_dump(mode="json", exclude={"dynamics", "values", "sanctions"}),
+        "grid": plan.grid.start,
+        "observations": [[o.month, o.metric, o.low, o.high, o.kind, o.weight] for o in observations.rows],
+        "sampler": [SAMPLER_VERSION, PARTICLES, CALIBRATION_SEED, MOVES],
+        "version": __version__,
+        "code": code.hexdigest(),
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -212,18 +238,19 @@ def posterior(plan: Plan, observations: Observations) -> HistoryPool:
             with np.load(path, allow_pickle=False) as f:
                 result = HistoryPool(tuple(str(x) for x in f["names"]), f["values"], float(f["ess"]),
                                      int(f["unique"]), int(f["stages"]), float(f["acceptance"]),
-                                     tuple(str(x) for x in f["conflicts"]))
-        except (OSError, ValueError, KeyError):
-            result = None  # a damaged cache file is recomputed
+                                     tuple(int(x) for x in f["conflicts"]), int(f["ancestors"]))
+        except Exception:  # noqa: BLE001 - a damaged or foreign cache file is recomputed, never trusted
+            result = None
     if result is None:
         result = calibrate(plan, observations)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            partial = path.with_suffix(".tmp.npz")
-            np.savez_compressed(partial, names=np.array(result.names), values=result.values, ess=result.ess,
-                                unique=result.unique, stages=result.stages, acceptance=result.acceptance,
-                                conflicts=np.array(result.conflicts, dtype=str))
-            partial.replace(path)
+            handle, partial = tempfile.mkstemp(dir=path.parent, suffix=".npz")  # one of its own per process
+            with os.fdopen(handle, "wb") as out:
+                np.savez_compressed(out, names=np.array(result.names), values=result.values, ess=result.ess,
+                                    unique=result.unique, stages=result.stages, acceptance=result.acceptance,
+                                    conflicts=np.array(result.conflicts, dtype=np.int64), ancestors=result.ancestors)
+            Path(partial).replace(path)
         except OSError:
             pass  # no writable cache: the pool is recomputed next time
     _MEMORY[key] = result

@@ -51,6 +51,12 @@ class Observation:
     def date(self) -> str:
         return format_month(self.month)
 
+    @property
+    def bounds(self) -> tuple[float | None, float | None]:
+        """What the figure bounds: a ``possible`` amount (what could have been made, not a best
+        estimate) is an upper bound only."""
+        return (None, self.high) if self.kind == "possible" and self.high is not None else (self.low, self.high)
+
 
 @dataclass(frozen=True)
 class Observations:
@@ -102,7 +108,8 @@ def parse_observations(text: str, file: str, sources: set[str], start: int, toda
     if missing:
         raise InputError(f"missing column {missing[0]!r}", file=file, field="line 1")
     rows = []
-    for number, cells in enumerate(reader, start=2):
+    for cells in reader:
+        number = reader.line_num  # the physical line the record ends on
         if not any(c.strip() for c in cells):
             continue
         if len(rows) >= MAX_ROWS:
@@ -135,7 +142,7 @@ def parse_observations(text: str, file: str, sources: set[str], start: int, toda
         source = row["source"].strip()
         if source not in sources and not source.startswith(CITABLE):
             raise InputError(f"unknown source {source!r}: give an id from the bibliography (detente sources), "
-                             "or a URL or DOI", file=file, field=where("source"))
+                             "a URL (https://…) or a DOI written doi:10.…", file=file, field=where("source"))
         kind = row.get("kind", "").strip() or "estimate"
         if kind not in KINDS:
             raise InputError(f"unknown kind {kind!r}; known: {', '.join(KINDS)}", file=file, field=where("kind"))
@@ -145,6 +152,8 @@ def parse_observations(text: str, file: str, sources: set[str], start: int, toda
             raise InputError(f"weight {weight:g} is outside (0, 10]", file=file, field=where("weight"))
         rows.append(Observation(month, metric, low, high, source, row.get("publisher", "").strip() or source,
                                 kind, weight, row.get("note", "").strip(), number))
+    if not rows:
+        raise InputError("no observations: the file has a header but no rows", file=file)
     return Observations(tuple(rows), file)
 
 

@@ -64,7 +64,9 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
     if "icbm_reliability" in results.metrics:
         add("fan", "icbm_reliability", charts.fan_chart(results, "icbm_reliability", since=since),
             "Chance an ICBM delivers its warhead in a test: flight reliability × re-entry.")
-    known = observations(profile=results.attrs["profile"]) if results.attrs["start"] <= "1994-01" else None
+    own = results.attrs.get("observations_file", "")  # the run's own file, else the profile's bundled ones
+    known = observations(own or "profile", profile=results.attrs["profile"]) if results.attrs["start"] <= "1994-01" \
+        else None
     backtest = None
     if known is not None:  # the replay of the history against the published estimates
         rows, months = score(results, known)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
@@ -116,6 +117,8 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
         "seed": options.seed,
         "samples": n,
         "conditioned_on": plan.observations.describe() if plan.observations is not None else "",
+        "observations_file": plan.observations.file if plan.observations is not None
+        and Path(plan.observations.file).is_file() else "",
         "calibration": plan.pool.describe() if plan.pool is not None else "",
         "version": __version__,
         "input_hash": plan.input_hash(),
