@@ -5,6 +5,7 @@ import sys
 
 import pytest
 
+import detente
 from detente import cli
 
 
@@ -76,3 +77,26 @@ def test_sources_and_validate(monkeypatch, capsys):
 
     code, out, _ = run_cli(monkeypatch, capsys, "validate", str(EVIDENCE / "profiles" / "dprk.yaml"))
     assert code == 0 and "ok" in out
+
+
+def test_version(monkeypatch, capsys):
+    code, out, _ = run_cli(monkeypatch, capsys, "--version")
+    assert code == 0 and out.strip() == f"detente {detente.__version__}"
+
+
+def test_packaging_states_ranges_and_pins():
+    """Ranges in pyproject.toml (so Détente can join an environment), exact pins in constraints.txt,
+    one version everywhere, and the license and citation files the metadata names."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    project = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    assert not any("==" in d for d in project["dependencies"] + project["optional-dependencies"]["dev"])
+    pins = {line.split("==")[0].lower() for line in (root / "constraints.txt").read_text().splitlines()
+            if "==" in line}
+    for dependency in project["dependencies"]:
+        name = dependency.split(">")[0].split("<")[0].split("=")[0].strip().lower()
+        assert name in pins or name.replace("-", "_") in pins, name
+    assert project["license"] == "Apache-2.0" and (root / "LICENSE").read_text().lstrip().startswith("Apache License")
+    assert f'version: "{detente.__version__}"' in (root / "CITATION.cff").read_text()

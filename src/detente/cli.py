@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 from rich.table import Table
 from rich.text import Text
 
+from ._version import __version__
 from .api import check, parameters, simulate
 from .api import observations as api_observations
 from .errors import DetenteError, InputError
@@ -32,7 +33,6 @@ from .results import tables
 from .results.results import Results
 
 app = typer.Typer(
-    add_completion=False,
     no_args_is_help=True,
     help="Détente: what does a deal with North Korea buy? Sourced Monte Carlo projections.",
 )
@@ -47,6 +47,20 @@ LABELS = {
     "warheads_possible": "Warheads possible",
     "warheads_assembled": "Warheads assembled",
 }
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        out.print(f"detente {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", callback=_print_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Détente: what does a deal with North Korea buy? Sourced Monte Carlo projections."""
 
 
 class Format(StrEnum):
