@@ -390,3 +390,17 @@ def test_a_moratorium_of_disputed_scope_breaks_on_satellite_launches(tmp_path):
     spared = np.mean((1 - (1 - np.exp(-rate / 12)) * breach) ** 12)
     alive = {s: np.mean(lasted[s] >= 12) for s in SPACE_LAUNCH_SCOPES}
     assert alive["disputed"] == pytest.approx(alive["covered"] * spared, abs=0.02)
+
+
+def test_a_renamed_copy_draws_exactly_as_the_original(tmp_path):
+    """Scenario inputs are keyed by phase and field, not by the scenario's name: a renamed copy is
+    the same deal sample by sample, and a one-change variant differs only through that change."""
+    data = yaml.safe_load(Path(detente.load_scenario("kimball-2018").file).read_text())
+    data["name"] = "kimball-copy"
+    copy = tmp_path / "kimball-copy.yaml"
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True))
+    r = detente.compare(["kimball-2018", str(copy)], samples=4096, seed=3, horizon="2040-12", missiles=False)
+    for metric in ("warheads_possible", "deal_months", "breakout_months", "cheated"):
+        values = r.horizon(metric)
+        assert np.array_equal(values.sel(scenario="kimball-2018").values, values.sel(scenario="kimball-copy").values,
+                              equal_nan=True), metric

@@ -22,7 +22,7 @@ from ..months import NEVER
 from . import layout
 from .accumulate import HISTORY, BlockOutput, Tally
 from .posterior import assign
-from .streams import Shared, block_rng, scenario_rng, shared_uniforms
+from .streams import Shared, parameter_streams, shared_uniforms
 
 MATERIAL = ("pu_kg", "heu_kg", "warheads_possible", "warheads_assembled", "breakout_months")  # rows of ``final``
 
@@ -30,7 +30,7 @@ MATERIAL = ("pu_kg", "heu_kg", "warheads_possible", "warheads_assembled", "break
 def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str, Tally]) -> BlockOutput:
     """Simulate block ``block`` (``n`` samples) for every scenario, adding histogram counts to
     ``tallies`` (keys: each scenario name and ``HISTORY`` for months before the branch)."""
-    draws = draw(plan.parameters, block_rng(seed, block, 0), n, plan.profile.correlations)
+    draws = draw(plan.parameters, parameter_streams(seed, block), n, plan.profile.correlations)
     if plan.pool is not None:  # the history's parameters from the posterior given what is known
         draws = assign(plan.pool, draws, seed, block)
     size, branch = plan.grid.size, plan.branch
@@ -65,7 +65,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         if deal is None:
             controls = layout.no_controls(plan, n, branch)
         else:
-            own = draw(deal.parameters, scenario_rng(seed, block, scenario.name), n)
+            own = draw(deal.parameters, parameter_streams(seed, block, f"{scenario.name}."), n)
             path, controls, first = deal_path(plan, deal, draws, own, n, shared)
             out.draws.update(own)
         scenario_sums = {m: v.copy() for m, v in sums.items()}

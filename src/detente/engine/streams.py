@@ -1,15 +1,18 @@
 """The reproducibility contract: blocks of samples and the random streams each one draws from.
 
 Block ``b`` of a run seeded ``s`` always holds the same samples (``BLOCK_SIZE`` of them, the last
-block shorter) and draws from streams fixed by ``(s, b, stream)`` alone: stream 0 the profile's
-parameters, stream 1 the uniforms common to every scenario (common random numbers), and one
-stream per scenario, keyed by its name, for the scenario's own inputs. So a run's numbers do not
-depend on how its blocks are spread over processes or machines, nor on the scenarios beside it.
+block shorter) and draws from streams fixed by ``(s, b, stream)`` alone: stream 1 the uniforms common
+to every scenario (common random numbers), and one stream per uncertain input, keyed by its stable
+path — a profile parameter by its name, a scenario's own input by its phase and field, not by the
+scenario's name. So a run's numbers do not depend on how its blocks are spread over processes or
+machines, nor on the scenarios beside it; a renamed copy of a scenario draws exactly as the
+original, and adding a parameter changes no other's draws.
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
@@ -33,9 +36,18 @@ def block_rng(seed: int, block: int, stream: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(sequence))
 
 
-def scenario_rng(seed: int, block: int, name: str) -> np.random.Generator:
-    """A scenario's own stream: the same whichever other scenarios run beside it."""
-    return block_rng(seed, block, 2 + zlib.crc32(name.encode()))
+PARAMETER_STREAMS = 2**34  # parameter streams start here (beyond the scenario and pool streams)
+
+
+def parameter_streams(seed: int, block: int, prefix: str = "") -> Callable[[str], np.random.Generator]:
+    """Each parameter's own stream, keyed by its stable path (its name without ``prefix``): a
+    scenario's inputs are keyed by phase and field, not by the scenario's name, so a renamed copy
+    or a one-change variant shares every draw it has in common with the original."""
+    def stream(name: str) -> np.random.Generator:
+        path = name.removeprefix(prefix)
+        return block_rng(seed, block, PARAMETER_STREAMS + zlib.crc32(path.encode()))
+
+    return stream
 
 
 class Shared(NamedTuple):

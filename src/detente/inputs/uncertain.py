@@ -12,7 +12,7 @@ through the inverse CDF, which :func:`draw` uses for rank-correlated inputs (Gau
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Annotated, Literal
 
@@ -343,11 +343,15 @@ def correlation_matrix(names: Sequence[str], pairs: Sequence[Correlation]) -> np
 
 def draw(
     specs: Mapping[str, _Spec],
-    rng: np.random.Generator,
+    rng: np.random.Generator | Callable[[str], np.random.Generator],
     n: int,
     correlations: Sequence[Correlation] = (),
 ) -> dict[str, np.ndarray]:
     """Draw ``n`` samples of every parameter, in a fixed order, honouring rank correlations.
+
+    ``rng`` is one generator for all, or a function giving each parameter (and each group of
+    correlated parameters, by their names joined with ``+``) a stream of its own — so adding,
+    removing or renaming one parameter changes no other's draws.
 
     Raises ``ValueError`` if a correlation names an unknown parameter or the correlations are not
     jointly possible (the implied matrix is not positive definite).
@@ -362,10 +366,11 @@ def draw(
             chol = np.linalg.cholesky(correlation_matrix(linked, correlations))
         except np.linalg.LinAlgError as exc:
             raise ValueError("the correlations are not jointly possible") from exc
-        u = special.ndtr(chol @ rng.standard_normal((len(linked), n)))
+        source = rng("+".join(linked)) if callable(rng) else rng
+        u = special.ndtr(chol @ source.standard_normal((len(linked), n)))
         for name, row in zip(linked, u, strict=True):
             out[name] = specs[name].ppf(row)
     for name, spec in specs.items():
         if name not in out:
-            out[name] = spec.sample(rng, n)
+            out[name] = spec.sample(rng(name) if callable(rng) else rng, n)
     return {name: out[name] for name in specs}
