@@ -54,8 +54,8 @@ _MATERIAL = (
     Metric("breakout_months", "months", "Breakout time: months to new material for one more weapon", "binned",
            BREAKOUT_BINS, binning="breakout"),
 )
-_DELIVERABLE = Metric("deliverable", "warheads", "Warheads deliverable (expected)", "binned", DELIVER_BINS,
-                      per="region", missiles=True, binning="deliverable")
+_DELIVERABLE = Metric("deliverable", "warheads", "Warheads deliverable if all were aimed there (expected)", "binned",
+                      DELIVER_BINS, per="region", missiles=True, binning="deliverable")
 _RELIABILITY = Metric("icbm_reliability", "1", "ICBM reliability (flight × re-entry)", "binned",
                       RELIABILITY_BINS, missiles=True, binning="reliability")
 
