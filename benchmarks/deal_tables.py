@@ -7,12 +7,9 @@ Numbers, not timings: the seeds and sample counts are the README's.
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
-
-import numpy as np
-import yaml
 
 import detente
+from detente.testing import survival_median, without_verification
 
 REFERENCE_CLASS = {  # analogue: months the real deal held (agreements.md, chronology.csv)
     "agreed-framework-1994": 98, "missile-moratorium-1999": 66, "joint-statement-2005": 13,
@@ -28,12 +25,6 @@ def signed(x: float, digits: int) -> str:
     return f"{x + 0.0:.{digits}f}".replace("-", "−") if round(x, digits) else f"{0:.{digits}f}"
 
 
-def survival_median(results: detente.Results, scenario: str) -> float:
-    months = results.horizon("deal_months").sel(scenario=scenario).values
-    collapsed = results.horizon("collapsed").sel(scenario=scenario).values > 0
-    return float(np.median(np.where(collapsed, months, np.inf)))
-
-
 def reference_class() -> None:
     r = detente.simulate(["no-deal", *REFERENCE_CLASS], samples=8192, seed=11, horizon="2046-12", missiles=False)
     print("| analogue | real deal held | model median |\n|---|---:|---:|")
@@ -41,19 +32,9 @@ def reference_class() -> None:
         print(f"| `{name}` | ≈ {held:g} months | {survival_median(r, name):g} months |")
 
 
-def unverified_copy(name: str, folder: Path) -> str:
-    data = yaml.safe_load(Path(detente.load_scenario(name).file).read_text())
-    data["name"] = f"{name}-unverified"
-    for phase in data["phases"]:
-        phase["verification"] = []
-    path = folder / f"{name}-unverified.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
-    return str(path)
-
-
 def verification_and_breakout() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        copies = [unverified_copy(name, Path(folder)) for name in DEALS]
+        copies = [str(without_verification(name, folder)) for name in DEALS]
         r = detente.simulate(["no-deal", *DEALS, *copies], samples=8192, seed=0, horizon="2041-12", missiles=False)
     print("| deal | averted, verified | averted, unverified | P(covert production) verified / unverified "
           "| P(in force 2037) verified / unverified |\n|---|---:|---:|---:|---:|")

@@ -9,7 +9,7 @@ import yaml
 import detente
 from detente.inputs.uncertain import Fixed
 from detente.inputs.vocabulary import SPACE_LAUNCH_SCOPES
-from detente.testing import assert_results_identical
+from detente.testing import assert_results_identical, survival_median, without_verification
 
 J = {"judgement": True, "basis": "test"}
 
@@ -40,12 +40,6 @@ REFERENCE_CLASS = {  # how long the real deal held, months (agreements.md, chron
 def analogues():
     names = ["no-deal", *REFERENCE_CLASS]
     return detente.simulate(names, samples=8192, seed=11, horizon="2046-12", missiles=False)
-
-
-def survival_median(results, scenario):
-    months = results.horizon("deal_months").sel(scenario=scenario).values
-    collapsed = results.horizon("collapsed").sel(scenario=scenario).values > 0
-    return float(np.median(np.where(collapsed, months, np.inf)))
 
 
 @pytest.mark.parametrize("scenario", REFERENCE_CLASS)
@@ -149,12 +143,7 @@ def test_access_to_undeclared_sites_deters_what_it_would_detect(tmp_path, profil
                                   "all-first"])
 def test_adding_verification_never_lowers_expected_warheads_averted(tmp_path, name):
     """Each bundled deal against its own copy without any verification, on the same draws."""
-    data = yaml.safe_load(Path(detente.load_scenario(name).file).read_text())
-    data["name"] = f"{name}-unverified"
-    for phase in data["phases"]:
-        phase["verification"] = []
-    bare = tmp_path / f"{name}-unverified.yaml"
-    bare.write_text(yaml.safe_dump(data, allow_unicode=True))
+    bare = without_verification(name, tmp_path)
     r = detente.simulate(["no-deal", name, str(bare)], samples=8192, seed=8, horizon="2041-12", missiles=False)
     warheads = r.horizon("warheads_possible")
     gain = (warheads.sel(scenario=f"{name}-unverified") - warheads.sel(scenario=name)).values.astype(float)

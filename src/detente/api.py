@@ -10,7 +10,8 @@ from pathlib import Path
 
 from .compile.deal import compile_deal
 from .compile.plan import HistoryPool, Plan, compile_plan
-from .engine.posterior import posterior
+from .engine.condition import CONFLICT
+from .engine.posterior import CONFLICT_SHARE, posterior
 from .engine.run import execute
 from .errors import RunError
 from .inputs.bibliography import EVIDENCE
@@ -58,8 +59,8 @@ def calibrated(plan: Plan) -> HistoryPool:
     for i in pool.conflicts:
         o = plan.observations.rows[i]
         warnings.warn(f"observation in conflict with the model: {plan.observations.file}: line {o.line}: "
-                      f"{o.metric} {o.date}: fewer than 0.1 % of the prior's histories come within 3 standard "
-                      "deviations of it", stacklevel=3)
+                      f"{o.metric} {o.date}: fewer than {CONFLICT_SHARE * 100:g} % of the prior's histories come within "
+                      f"{CONFLICT:g} standard deviations of it", stacklevel=3)
     if pool.ancestors < MIN_ANCESTORS or pool.acceptance < MIN_ACCEPTANCE:
         raise RunError(f"calibrating to {plan.observations.describe()} collapsed ({pool.ancestors} distinct prior "
                        f"draws, acceptance {pool.acceptance:.0%}): the observations and the profile disagree; "

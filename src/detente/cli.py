@@ -308,6 +308,8 @@ def backtest(
 ) -> None:
     """The replay of the history against published estimates: coverage, sharpness, and
     leave-one-publisher-out coverage."""
+    import pandas as pd
+
     from .analysis.backtest import SHARP
     from .analysis.backtest import backtest as run_backtest
 
@@ -332,8 +334,7 @@ def backtest(
     for column in ("date", "metric", "publisher", "published", "model median (90 %)", "meets", "holds centre"):
         table.add_column(column, justify="left" if column in ("date", "metric", "publisher") else "right")
     for row in result.rows.itertuples():
-        published = f"{'' if row.low is None or row.low != row.low else f'{row.low:g}'}–" \
-                    f"{'' if row.high is None or row.high != row.high else f'{row.high:g}'}"
+        published = "–".join("" if pd.isna(x) else f"{x:g}" for x in (row.low, row.high))
         table.add_row(row.date, row.metric, row.publisher, published,
                       f"{row.p50:.0f} ({row.p5:.0f}–{row.p95:.0f})", "yes" if row.covered else "no",
                       "yes" if row.centre else "no")

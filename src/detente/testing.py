@@ -1,5 +1,6 @@
-"""Public test helpers: compare Results exactly, and a conformance battery that every facility
-kind and every measure kind of a profile must pass (the same checks, whatever the kind).
+"""Public test helpers: compare Results exactly, a conformance battery that every facility kind
+and every measure kind of a profile must pass (the same checks, whatever the kind), a deal's
+copy without verification, and how long deals last.
 
 Use them in your own tests of profiles and scenarios::
 
@@ -9,10 +10,13 @@ Use them in your own tests of profiles and scenarios::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
+import yaml
 
+from .inputs.scenario import load_scenario
 from .results.results import Results
 
 
@@ -117,3 +121,22 @@ def check_measure_kinds(profile) -> Iterator[tuple[str, Callable[[], None]]]:
             assert kind in profile.values.measures, f"the profile has no value for measure {kind!r}"
 
         yield f"measure:{kind}:compiles", compiles
+
+
+def without_verification(name: str, folder: Path | str) -> Path:
+    """Write a copy of scenario ``name`` with every verification block removed (named
+    ``<name>-unverified``) into ``folder``; it shares every other input with the original."""
+    data = yaml.safe_load(Path(load_scenario(name).file).read_text())
+    data["name"] = f"{data['name']}-unverified"
+    for phase in data["phases"]:
+        phase["verification"] = []
+    path = Path(folder) / f"{data['name']}.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    return path
+
+
+def survival_median(results: Results, scenario: str) -> float:
+    """Median months a scenario's deal lasted, counting deals that never collapsed as infinite."""
+    months = results.horizon("deal_months").sel(scenario=scenario).values
+    collapsed = results.horizon("collapsed").sel(scenario=scenario).values > 0
+    return float(np.median(np.where(collapsed, months, np.inf)))

@@ -92,9 +92,8 @@ def backtest(observations: Observations, *, profile: str = "dprk", samples: int 
     rows, months = score(results, observations)
     held = []
     for publisher in observations.publishers if cross_validate and not prior else ():
-        others = observations.without(publisher)
-        mine = Observations(tuple(o for o in observations.rows if o.publisher == publisher), publisher)
-        run = simulate("no-deal", observations=None if prior else others, **options)
+        mine = observations.of(publisher)
+        run = simulate("no-deal", observations=observations.without(publisher), **options)
         scored, _ = score(run, mine)
         held.append({"publisher": publisher, "observations": len(mine.rows),
                      "covered": float(scored["covered"].mean()), "centre": float(scored["centre"].mean())})

@@ -5,8 +5,8 @@ Each published range is read as its publisher's 90 % interval: a measurement cen
 with standard deviation (high − low) / 3.29, never below 10 % of the centre (analysts round); a
 one-sided bound counts only beyond it, with 10 % of the bound. A history's **implausibility** at an
 observation is its distance from the centre over the combined standard deviation of the
-measurement and of the model's own structural error (``DISCREPANCY``, 10 % of the value,
-judgement), times the square root of the observation's weight (Craig et al. 1997; Vernon et al.
+measurement and of the model's own structural error (``DISCREPANCY``, 10 % of the observation's
+centre, judgement), times the square root of the observation's weight (Craig et al. 1997; Vernon et al.
 2010). :mod:`detente.engine.posterior` turns it into a likelihood.
 """
 
@@ -22,7 +22,7 @@ from .accumulate import new_tally
 
 NINETY = 2 * 1.6448536269514722  # a 90 % range spans this many standard deviations
 REL_FLOOR = 0.1  # smallest standard deviation of a published figure, as a share of it
-DISCREPANCY = 0.1  # the model's structural error, as a share of the value (judgement)
+DISCREPANCY = 0.1  # the model's structural error, as a share of the observation's centre (judgement)
 CONFLICT = 3.0  # standard deviations: a history further than this from an observation does not reach it
 ROW = {"pu_kg": 0, "heu_kg": 1, "warheads_possible": 2}  # rows of the material kernel's ``final``
 

@@ -5,9 +5,9 @@ The likelihood of a history is a product over observed metric-months of a mixtur
 publishers describing it (one of them is right): each published range is read as its
 publisher's 90 % interval, a normal measurement with standard deviation (high − low) / 3.29 (at
 least 10 % of the centre: analysts round) combined in quadrature with the model's own structural
-error (10 % of the value, judgement); a one-sided bound counts only beyond it (see
-:func:`~detente.engine.condition.implausibility`). Weights are raised to each observation's
-``weight``.
+error (10 % of the observation's centre, judgement); a one-sided bound, or a ``possible`` figure
+read as one, counts only beyond it (see :func:`~detente.engine.condition.implausibility`).
+Likelihoods are raised to each observation's ``weight``.
 
 The sampler (Del Moral, Doucet & Jasra 2006; adaptive tempering as in Jasra et al. 2011) works
 on independent standard-normal coordinates that map to each parameter through its own
@@ -227,7 +227,7 @@ _MEMORY: dict[str, HistoryPool] = {}
 
 def posterior(plan: Plan, observations: Observations) -> HistoryPool:
     """The calibrated pool for ``plan`` and ``observations``: from memory, the disk cache, or by
-    running the sampler (about half a minute) and caching it."""
+    running the sampler (a few seconds) and caching it."""
     key = cache_key(plan, observations)
     if key in _MEMORY:
         return _MEMORY[key]

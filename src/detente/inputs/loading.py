@@ -16,17 +16,25 @@ Model = TypeVar("Model", bound=BaseModel)
 MAX_FILE_BYTES = 2_000_000
 
 
-def read_yaml(path: Path | str) -> Any:
-    """Parse a YAML file safely; errors name the file (and line, when YAML knows it)."""
+def read_text(path: Path | str) -> str:
+    """A text file's contents (UTF-8, a leading byte-order mark dropped), refusing a missing, huge
+    or non-UTF-8 file with an error that names it."""
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file", file=str(path))
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InputError(f"file is larger than {MAX_FILE_BYTES} bytes", file=str(path))
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError("not UTF-8 text", file=str(path)) from exc
+
+
+def read_yaml(path: Path | str) -> Any:
+    """Parse a YAML file safely; errors name the file (and line, when YAML knows it)."""
+    text = read_text(path)
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else None

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..months import format_month, parse_month
 from .bibliography import EVIDENCE, load_bibliography
-from .loading import MAX_FILE_BYTES
+from .loading import read_text
 
 METRICS = ("pu_kg", "heu_kg", "warheads_possible")  # what the history can be conditioned on
 KINDS = ("estimate", "declaration", "possible")
@@ -72,6 +72,10 @@ class Observations:
     def without(self, publisher: str) -> Observations:
         """The observations of every other publisher (for leave-one-publisher-out checks)."""
         return Observations(tuple(o for o in self.rows if o.publisher != publisher), f"{self.file} − {publisher}")
+
+    def of(self, publisher: str) -> Observations:
+        """The observations of one publisher."""
+        return Observations(tuple(o for o in self.rows if o.publisher == publisher), publisher)
 
     def describe(self) -> str:
         if not self.rows:
@@ -162,15 +166,7 @@ def load_observations(path: Path | str, start: int, today: int) -> Observations:
     text = str(path)
     if not text.endswith(".csv") and "/" not in text:
         path = Path(str(EVIDENCE / "observations" / f"{text}.csv"))
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("no such observations file", file=str(path))
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise InputError(f"file is larger than {MAX_FILE_BYTES} bytes", file=str(path))
-    try:
-        content = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", file=str(path)) from None
+    content = read_text(path)
     try:
         return parse_observations(content, str(path), set(load_bibliography().by_id()), start, today)
     except csv.Error as exc:
