@@ -59,8 +59,8 @@ def calibrated(plan: Plan) -> HistoryPool:
     for i in pool.conflicts:
         o = plan.observations.rows[i]
         warnings.warn(f"observation in conflict with the model: {plan.observations.file}: line {o.line}: "
-                      f"{o.metric} {o.date}: fewer than {CONFLICT_SHARE * 100:g} % of the prior's histories come within "
-                      f"{CONFLICT:g} standard deviations of it", stacklevel=3)
+                      f"{o.metric} {o.date}: fewer than {CONFLICT_SHARE * 100:g} % of the prior's histories come "
+                      f"within {CONFLICT:g} standard deviations of it", stacklevel=3)
     if pool.ancestors < MIN_ANCESTORS or pool.acceptance < MIN_ACCEPTANCE:
         raise RunError(f"calibrating to {plan.observations.describe()} collapsed ({pool.ancestors} distinct prior "
                        f"draws, acceptance {pool.acceptance:.0%}): the observations and the profile disagree; "
