@@ -11,9 +11,13 @@ import numpy as np
 
 from ..errors import InputError
 from ..inputs.profile import Enrichment, Profile, Reactor
-from ..inputs.scenario import FacilityMeasure, FlightTestMoratorium, Scenario, ShipOut
+from ..inputs.scenario import FacilityMeasure, FlightTestMoratorium, Moratorium, Scenario, ShipOut, TestSiteClosure
 from ..inputs.uncertain import _Spec
-from ..inputs.vocabulary import ACTIVITIES, BINDS_AT_START, LEVELS, NTM_VERIFIABLE, TEST_BANS
+from ..inputs.vocabulary import ACTIVITIES, BINDS_AT_START, CONFIRMS_TESTS, LEVELS, NTM_VERIFIABLE, TEST_BANS
+
+# months before nuclear tests may resume after a collapse, by what the deal did (profile parameters)
+TEST_DELAYS = {"sign": "deal.restart.ctbt_signed", "ratify": "deal.restart.ctbt_ratified",
+               "close": "deal.restart.test_site_closed", "demolish": "deal.restart.test_site_demolished"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class DealPlan:
     informs: np.ndarray  # (P,) 1 where compliance can be confirmed (verification, or measures seen from afar)
     disputed_start: np.ndarray  # (P,) 1 where a moratorium of disputed space-launch scope binds from the start
     disputed_done: np.ndarray  # (P,) … binds once the phase is complete
+    test_delays: tuple[tuple[tuple[str, bool], ...], ...]  # per phase: (delay parameter, binds at start)
     given: tuple[tuple[tuple[str, float], ...], ...]  # per phase: (value parameter, count)
     received: tuple[tuple[tuple[str, float], ...], ...]
     covers: tuple[tuple[tuple[np.ndarray, str, str, str], ...], ...]  # (F mask, detect, dispute, lag)
@@ -70,7 +75,7 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
     after = np.full(n_p, -1, dtype=np.int64)
     date = np.full(n_p, -1, dtype=np.int64)
     params: dict[str, _Spec] = {}
-    given, received, covers, triggers = [], [], [], []
+    given, received, covers, triggers, test_delays = [], [], [], [], []
     warnings: list[str] = []
     declared_at = {f.site for f in facilities if f.declared}
 
@@ -98,7 +103,7 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
         if phase.start.date is not None:
             date[i] = phase.start.date - grid_start
         params[f"{stem}.duration_months"] = phase.duration_months
-        gives, gets, regimes = [], [], []
+        gives, gets, regimes, delays = [], [], [], []
         for m, measure in enumerate(phase.measures):
             where = f"measures[{m}]"
             if isinstance(measure, FacilityMeasure):
@@ -123,7 +128,7 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
             else:
                 gives.append((value(measure.kind, values.measures, phase.id, where), 1.0))
                 level = level_start if binds_at_start(measure) else level_done
-                if measure.kind in TEST_BANS:
+                if measure.kind in TEST_BANS or isinstance(measure, TestSiteClosure):  # no site, no test
                     level[i, len(facilities)] = MORATORIUM
                 if isinstance(measure, FlightTestMoratorium):
                     for c in measure.classes:
@@ -132,6 +137,10 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
                         (disputed_start if binds_at_start(measure) else disputed_done)[i] = 1.0
                 if measure.kind == "tension-reduction":
                     tension[i] = 1.0
+                if isinstance(measure, Moratorium) and measure.ctbt_step is not None:
+                    delays.append((TEST_DELAYS[measure.ctbt_step], binds_at_start(measure)))
+                if isinstance(measure, TestSiteClosure):
+                    delays.append((TEST_DELAYS[measure.method], binds_at_start(measure)))
                 if isinstance(measure, ShipOut):
                     params[f"{stem}.pu_share"] = measure.pu_share
                     params[f"{stem}.heu_share"] = measure.heu_share
@@ -171,11 +180,13 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
                 params[name] = getattr(regime, key)
             regimes.append((mask, *names))
         given.append(tuple(gives))
+        test_delays.append(tuple(delays))
         received.append(tuple(gets))
         covers.append(tuple(regimes))
         seen_from_afar = bool(phase.measures) and all(m.kind in NTM_VERIFIABLE for m in phase.measures)
-        if phase.verification or seen_from_afar:
-            informs[i] = 1.0  # compliance can be confirmed: on site, or by national technical means
+        confirmed = any(m.kind in CONFIRMS_TESTS for m in phase.measures)
+        if phase.verification or seen_from_afar or confirmed:
+            informs[i] = 1.0  # compliance can be confirmed: on site, by national technical means or the CTBTO
     for trigger in scenario.triggers:
         stem = f"{scenario.name}.trigger.{trigger.id}"
         params[f"{stem}.rate_per_year"] = trigger.rate_per_year
@@ -184,7 +195,7 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
     return DealPlan(
         scenario=scenario, phase_ids=tuple(p.id for p in order), after=after, date=date,
         level_start=level_start, level_done=level_done, tension=tension, informs=informs,
-        disputed_start=disputed_start, disputed_done=disputed_done,
+        disputed_start=disputed_start, disputed_done=disputed_done, test_delays=tuple(test_delays),
         given=tuple(given), received=tuple(received),
         covers=tuple(covers), ship=ship, triggers=tuple(triggers), parameters=params, warnings=tuple(warnings),
     )

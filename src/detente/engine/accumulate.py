@@ -26,11 +26,17 @@ def new_tally(plan: Plan, paired: bool, history: bool = False) -> Tally:
     size = plan.grid.size
     regions = len(plan.missiles.regions) if plan.with_missiles and not history else 0
     tally = {}
-    for metric in binned(plan.with_missiles and not history, paired and not history):
+    for metric in binned(plan.with_missiles and not history, paired and not history,
+                         plan.profile.crisis is not None and not history):
         shape = (regions, size, metric.bins.size) if metric.per_region else (size, metric.bins.size)
         tally[metric.name] = np.zeros(shape, dtype=np.int32)
     if not history:
         tally.update({f"deal:{m}": np.zeros(size, dtype=np.int64) for m in DEAL_EVENTS})
+        for d in plan.profile.designs:  # samples with the design validated; paired: gained, lost
+            tally[f"design:{d.id}"] = np.zeros(size, dtype=np.int64)
+            if paired:
+                tally[f"design_gained:{d.id}"] = np.zeros(size, dtype=np.int64)
+                tally[f"design_lost:{d.id}"] = np.zeros(size, dtype=np.int64)
     return tally
 
 

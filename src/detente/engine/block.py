@@ -3,8 +3,9 @@
 Stages: draw the parameters; step the shared history (months up to the profile's data date)
 once; then for each scenario, on a copy of that state and the same uniforms (common random
 numbers): its deal path (which facilities and activities are stopped each month), the material
-month loop under that path, and the missile model on the assembled warheads. The baseline runs
-first so paired differences can be counted as the others run.
+month loop under that path, the warhead designs its nuclear tests validate, the missile model on
+the assembled warheads, and the rate of militarised crises. The baseline runs first so paired
+differences can be counted as the others run.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import numpy as np
 from ..compile.plan import Plan
 from ..histograms import count_rows, log_bin, signed_log_bin
 from ..inputs.uncertain import draw
-from ..metrics import DELIVER_BINS
+from ..metrics import CRISIS_BINS, DELIVER_BINS
+from ..model.crisis import calm_months, crisis_rate
 from ..model.deal import run_deal
+from ..model.designs import arming, test_months, validated_from
 from ..model.fissile import Controls, run_months
 from ..model.missiles import run_missiles
 from ..months import NEVER
@@ -25,6 +28,7 @@ from .posterior import assign
 from .streams import Shared, parameter_streams, shared_uniforms
 
 MATERIAL = ("pu_kg", "heu_kg", "warheads_possible", "warheads_assembled", "breakout_months")  # rows of ``final``
+LONG_RANGE = ("irbm", "icbm")  # missile classes whose flight tests raise the crisis rate
 
 
 def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str, Tally]) -> BlockOutput:
@@ -52,6 +56,10 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         base_deliveries = np.zeros((len(plan.missiles.regions), len(plan.evaluation_months), n),
                               dtype=np.float32)
     classes = layout.missile_classes(plan, draws) if plan.with_missiles else None
+    needed, per_missile, enables = layout.design_inputs(plan, draws)
+    base_validated = np.zeros_like(needed, dtype=np.int64)
+    crisis = layout.crisis_draws(draws) if plan.profile.crisis is not None else None
+    base_crisis = np.zeros((len(plan.evaluation_months), n), dtype=np.float32) if crisis is not None else None
     order = list(range(len(plan.scenarios)))
     if paired:
         order.remove(plan.baseline)
@@ -61,12 +69,12 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         scenario, deal = plan.scenarios[k], plan.deals[k]
         tally = tallies[scenario.name]
         mode = 0 if not paired else (1 if k == plan.baseline else 2)
-        path = None
+        path, done = None, None
         if deal is None:
             controls = layout.no_controls(plan, n, branch)
         else:
             own = draw(deal.parameters, parameter_streams(seed, block, f"{scenario.name}."), n)
-            path, controls, first = deal_path(plan, deal, draws, own, n, shared)
+            path, controls, first, done = deal_path(plan, deal, draws, own, n, shared)
             out.draws.update(own)
         scenario_sums = {m: v.copy() for m, v in sums.items()}
         reached = np.full(n, NEVER, dtype=np.int64)
@@ -75,10 +83,22 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
                    layout.tallies(plan, tally, scenario_sums, final, n, assembled, reached),
                    layout.pairing(tally, n, mode, base))
         values = {m: final[i].astype(np.float32) for i, m in enumerate(MATERIAL)}
-        if classes is not None:
-            values.update(missile_stage(plan, classes, draws, controls.running, assembled, tally, scenario_sums,
-                                        base_deliveries, mode))
+        tested = test_months(controls.running[plan.control_row("nuclear-tests")], shared.tests, tests.future_p)
+        validated = validated_from(tested, needed)
+        design_stage(plan, validated, base_validated, tally, mode)
         begin = plan.grid.index(scenario.start)
+        if classes is not None:
+            values.update(missile_stage(plan, classes, arming(validated, enables, per_missile), draws,
+                                        controls.running, assembled, tally, scenario_sums, base_deliveries, mode))
+            values.update(by_design(plan, validated, values.pop("mated")))
+        if crisis is not None:
+            collapse = path.collapse if path is not None else np.full(n, NEVER, dtype=np.int64)
+            calm = (calm_months(branch, size - branch, done, deal.tension, collapse) if path is not None
+                    else np.zeros((size - branch, n)))
+            long_range = np.mean([controls.running[plan.control_row(f"flights:{c}")] for c in LONG_RANGE], axis=0)
+            rate = crisis_rate(branch, crisis, calm, collapse, tested, long_range)
+            values["crises"] = (rate[begin - branch:].sum(axis=0, dtype=np.float64) / 12.0).astype(np.float32)
+            crisis_stage(plan, rate, tally, base_crisis, mode)
         values["months_to_threshold"] = np.where(
             reached == NEVER, np.nan, np.maximum(reached - begin, 0)).astype(np.float32)
         if path is not None:
@@ -101,8 +121,8 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
 
 def deal_path(plan: Plan, deal, draws, own, n: int, shared: Shared):
     """Run a scenario's deal dynamics from the branch; return its path, the material kernel's
-    controls (material shipped out when the ship-out phase completes in force) and the grid
-    month each sample's first phase starts."""
+    controls (material shipped out when the ship-out phase completes in force), the grid
+    month each sample's first phase starts and the months each phase is complete (P, n)."""
     inputs, path, start, done = layout.deal_inputs(plan, deal, draws, own, n, shared)
     run_deal(plan.branch, plan.grid.size, *inputs, path)
     ship_month, ship_pu, ship_heu = np.full(n, NEVER, dtype=np.int64), np.zeros(n), np.zeros(n)
@@ -113,20 +133,21 @@ def deal_path(plan: Plan, deal, draws, own, n: int, shared: Shared):
     first = start.min(axis=0) if deal.phases else np.full(n, NEVER, dtype=np.int64)
     controls = Controls(running=path.running, wait=path.wait, start=plan.branch, ship_month=ship_month,
                         ship_pu=ship_pu, ship_heu=ship_heu)
-    return path, controls, first
+    return path, controls, first, done
 
 
-def missile_stage(plan: Plan, classes, draws, running: np.ndarray, assembled: np.ndarray, tally: Tally,
+def missile_stage(plan: Plan, classes, armed, draws, running: np.ndarray, assembled: np.ndarray, tally: Tally,
                   sums: dict, base: np.ndarray | None, mode: int) -> dict[str, np.ndarray]:
     """Run the missile kernel from the branch and bin its output (vectorised); return per-sample
-    values at the horizon. ``mode`` 1 stores expected deliveries in ``base`` (the baseline),
-    2 counts paired differences from it."""
+    values at the horizon (and ``mated``, warheads per class). ``mode`` 1 stores expected
+    deliveries in ``base`` (the baseline), 2 counts paired differences from it."""
     n = assembled.shape[1]
     out = layout.deliveries(plan, tally["icbm_reliability"], n)
-    run_missiles(plan.branch, plan.grid.size, plan.grid.index(plan.profile.today), classes,
+    run_missiles(plan.branch, plan.grid.size, plan.grid.index(plan.profile.today), classes, armed,
                  layout.targets(plan, draws), running, assembled, out)
     rows = plan.evaluation_months
     tally["deliverable"][:, rows] += count_rows(log_bin(out.expected, DELIVER_BINS), DELIVER_BINS.size)
+    tally["allocated"][:, rows] += count_rows(log_bin(out.allocated, DELIVER_BINS), DELIVER_BINS.size)
     sums["p_arrive"] = np.zeros((len(plan.missiles.regions), plan.grid.size))
     sums["p_arrive"][:, rows] = out.arrive.sum(axis=-1, dtype=np.float64)
     if mode == 1:
@@ -134,11 +155,62 @@ def missile_stage(plan: Plan, classes, draws, running: np.ndarray, assembled: np
     elif mode == 2:
         signed = signed_log_bin(out.expected - base, DELIVER_BINS)
         tally["delta:deliverable"][:, rows] += count_rows(signed, 2 * DELIVER_BINS.size - 1)
-    values = {"icbm_reliability": out.final_reliability.astype(np.float32)}
+    values = {"icbm_reliability": out.final_reliability.astype(np.float32), "mated": out.mated}
     for j, region in enumerate(plan.missiles.regions):
         values[f"deliverable:{region.id}"] = out.expected[j, -1].copy()  # not a view: blocks add up
         values[f"p_arrive:{region.id}"] = out.arrive[j, -1].copy()
+    for c, cls in enumerate(plan.missiles.classes):
+        values[f"flights:{cls.id}"] = out.flights[c].astype(np.float32)
     return values
+
+
+def design_stage(plan: Plan, validated: np.ndarray, base: np.ndarray, tally: Tally, mode: int) -> None:
+    """Count, per month from the branch, the samples with each design validated and, paired, those
+    that have it validated and the baseline not (gained) or the reverse (lost); ``mode`` 1 stores
+    the baseline's validation months in ``base``."""
+    months, branch = plan.grid.size - plan.branch, plan.branch
+    if mode == 1:
+        base[...] = validated
+
+    def by_month(at: np.ndarray) -> np.ndarray:  # samples whose event month ≤ each month
+        return np.cumsum(np.bincount(np.minimum(at, months), minlength=months + 1)[:months])
+
+    for d, design in enumerate(plan.profile.designs):
+        tally[f"design:{design.id}"][branch:] += by_month(validated[d])
+        if mode == 2:
+            v, b = validated[d], base[d]
+            gained, lost = v < b, b < v
+            tally[f"design_gained:{design.id}"][branch:] += by_month(v[gained]) - by_month(b[gained])
+            tally[f"design_lost:{design.id}"][branch:] += by_month(b[lost]) - by_month(v[lost])
+
+
+def by_design(plan: Plan, validated: np.ndarray, mated: np.ndarray) -> dict[str, np.ndarray]:
+    """Warheads on missiles at the horizon by design: each class's warheads are of the first
+    design (in the profile's order) validated by then that arms it."""
+    designs = plan.profile.designs
+    classes = [c.id for c in plan.missiles.classes]
+    last = plan.grid.size - 1 - plan.branch
+    out = {f"warheads_by_design:{d.id}": np.zeros(mated.shape[1], dtype=np.float32) for d in designs}
+    for c, cid in enumerate(classes):
+        taken = np.zeros(mated.shape[1], dtype=bool)
+        for d, design in enumerate(designs):
+            if cid in design.classes:
+                mine = ~taken & (validated[d] <= last)
+                out[f"warheads_by_design:{design.id}"] += np.where(mine, mated[c], 0.0).astype(np.float32)
+                taken |= mine
+    return out
+
+
+def crisis_stage(plan: Plan, rate: np.ndarray, tally: Tally, base: np.ndarray, mode: int) -> None:
+    """Bin the crisis rate at the evaluation months (and, paired, its change from the baseline)."""
+    rows = plan.evaluation_months
+    at = rate[rows - plan.branch]
+    tally["crisis_per_year"][rows] += count_rows(log_bin(at, CRISIS_BINS)[None], CRISIS_BINS.size)[0]
+    if mode == 1:
+        base[...] = at
+    elif mode == 2:
+        signed = signed_log_bin(at - base, CRISIS_BINS)[None]
+        tally["delta:crisis_per_year"][rows] += count_rows(signed, 2 * CRISIS_BINS.size - 1)[0]
 
 
 def central_draws(plan: Plan, n: int = 1) -> dict[str, np.ndarray]:

@@ -14,6 +14,7 @@ from ..inputs.vocabulary import MAX_TRIGGERS
 from ..metrics import BREAKOUT_BINS, BREAKOUT_WEAPONS, KG_BINS
 from ..model.deal import Behaviour, DealDraws, DealPath, Phases, Restricted, Triggers, Verification
 from ..model.fissile import Controls, Enrichment, Pairing, Reactors, Stocks, Tallies, Tests, Weapons
+from ..model.crisis import CrisisDraws
 from ..model.missiles import Classes, Deliveries, Targets, delivery_table
 from ..model.production import feed_per_product, reactor_pu_kg_per_year, swu_per_kg
 from ..months import NEVER, format_month
@@ -250,10 +251,17 @@ def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, sh
         cheated=np.zeros(n, dtype=np.bool_), detected=np.zeros(n, dtype=np.bool_),
         halted=np.zeros((rows, n), dtype=np.int64), halted_all=np.zeros(n, dtype=np.int64),
     )
+    delays = np.zeros((2, deal.phases, n), dtype=np.int64)  # tests' resumption delay from start, once done
+    for p, items in enumerate(deal.test_delays):
+        for name, at_start in items:
+            row = delays[0 if at_start else 1, p]
+            np.maximum(row, np.rint(draws[name]).astype(np.int64), out=row)
     inputs = (Phases(start=start, done=done, given=given, received=received, tension=deal.tension,
                      informs=deal.informs, level_start=deal.level_start, level_done=deal.level_done,
-                     disputed_start=deal.disputed_start, disputed_done=deal.disputed_done),
-              Restricted(plan.undeclared, plan.production, exists, ntm), Verification(detect, dispute),
+                     disputed_start=deal.disputed_start, disputed_done=deal.disputed_done,
+                     test_delay_start=delays[0], test_delay_done=delays[1]),
+              Restricted(plan.undeclared, plan.production, exists, ntm, plan.control_row("nuclear-tests")),
+              Verification(detect, dispute),
               Triggers(chance, breach), behaviour, DealDraws(shared.deal))
     return inputs, path, start, done
 
@@ -271,17 +279,21 @@ def missile_classes(plan: Plan, draws: Draws) -> Classes:
              + (t.record.unknown if force.unknown_as_failure else 0) for t in leads]
     n = len(draws["weapons.pu_kg"])
     k_now = np.repeat(np.array(flown, dtype=float)[:, None], n, axis=1)
+    kf_now = np.repeat(np.array([t.record.full_range for t in leads], dtype=float)[:, None], n, axis=1)
     rate = stack("tests_per_year") / 12.0
     q_now, q_inf = 1.0 - stack("reliability_now"), stack("failure_floor")
-    rv_now, growth = stack("reentry"), stack("growth")
+    rv_now, growth, full_share = stack("reentry"), stack("growth"), stack("full_range_share")
     icbm = next((i for i, c in enumerate(classes) if c.id == "icbm"), -1)
     months = plan.grid.size - plan.branch
     if icbm >= 0:
-        table = delivery_table(k_now[icbm], q_now[icbm], q_inf[icbm], rv_now[icbm], growth[icbm], rate[icbm], months)
+        table = delivery_table(k_now[icbm], kf_now[icbm], q_now[icbm], q_inf[icbm], rv_now[icbm], growth[icbm],
+                               rate[icbm], full_share[icbm], months)
     else:
         table = np.zeros((months + 1, n), dtype=np.float32)
     return Classes(
-        k_now=k_now, q_now=q_now, q_inf=q_inf, rv_now=rv_now, growth=growth, rate=rate,
+        k_now=k_now, kf_now=kf_now, q_now=q_now, q_inf=q_inf, rv_now=rv_now, growth=growth, rate=rate,
+        full_share=full_share,
+        catch_up=stack("catch_up_share"), catch_months=force.catch_up_months,
         deploy_k=stack("deploy_after_flights"), effect=stack("derating") * stack("survival"),
         launchers0=stack("launchers"),
         launcher_step=np.power(1.0 + stack("launcher_growth_per_year"), 1.0 / 12.0),
@@ -292,10 +304,23 @@ def missile_classes(plan: Plan, draws: Draws) -> Classes:
 
 
 def targets(plan: Plan, draws: Draws) -> Targets:
+    """Regions and every defence layer (its coverage, the classes it engages, from when)."""
     force = plan.missiles
-    return Targets(distance_km=plan.distances, defended=np.array([r.defended for r in force.regions]),
-                   pk=draws["defence.pk_per_shot"], interceptors=draws["defence.interceptors"],
-                   shots=force.defence.shots_per_warhead)
+    layers = force.layers()
+    regions = [r.id for r in force.regions]
+    classes = [c.id for c in force.classes]
+    n = len(draws["weapons.pu_kg"])
+    return Targets(
+        distance_km=plan.distances,
+        covers=np.array([[r in layer.regions for r in regions] for _, layer in layers], dtype=bool).reshape(
+            len(layers), len(regions)),
+        engages=np.array([[c in layer.engages for c in classes] for _, layer in layers], dtype=bool).reshape(
+            len(layers), len(classes)),
+        since=np.array([max(layer.since - plan.grid.start, -1) for _, layer in layers], dtype=np.int64),
+        pk=_stack([draws[f"{stem}.pk_per_shot"] for stem, _ in layers], n),
+        interceptors=_stack([draws[f"{stem}.interceptors"] for stem, _ in layers], n),
+        shots=np.array([layer.shots_per_warhead for _, layer in layers], dtype=np.int64),
+    )
 
 
 def deliveries(plan: Plan, reliability: np.ndarray, n: int) -> Deliveries:
@@ -303,5 +328,23 @@ def deliveries(plan: Plan, reliability: np.ndarray, n: int) -> Deliveries:
     evaluate = np.full(plan.grid.size - plan.branch, -1, dtype=np.int64)
     evaluate[rows - plan.branch] = np.arange(len(rows))
     shape = (len(plan.missiles.regions), len(rows), n)
+    classes = len(plan.missiles.classes)
     return Deliveries(reliability=reliability, evaluate=evaluate, expected=np.zeros(shape, dtype=np.float32),
-                      arrive=np.zeros(shape, dtype=np.float32), final_reliability=np.full(n, np.nan))
+                      arrive=np.zeros(shape, dtype=np.float32), allocated=np.zeros(shape, dtype=np.float32),
+                      final_reliability=np.full(n, np.nan), flights=np.zeros((classes, n)),
+                      mated=np.zeros((classes, n)))
+
+
+def design_inputs(plan: Plan, draws: Draws) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per design (D, n): further tests needed, warheads per missile; and (D, C) which classes
+    each arms."""
+    designs, n = plan.profile.designs, len(draws["weapons.pu_kg"])
+    classes = [c.id for c in plan.missiles.classes]
+    enables = np.array([[c in d.classes for c in classes] for d in designs], dtype=bool).reshape(
+        len(designs), len(classes))
+    return (_stack([draws[f"design.{d.id}.tests_needed"] for d in designs], n),
+            _stack([draws[f"design.{d.id}.warheads_per_missile"] for d in designs], n), enables)
+
+
+def crisis_draws(draws: Draws) -> CrisisDraws:
+    return CrisisDraws(*(draws[f"crisis.{key}"] for key in CrisisDraws._fields))

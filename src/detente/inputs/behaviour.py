@@ -12,8 +12,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .uncertain import Spec, _Spec
+from .uncertain import Fixed, Spec, _Spec
 from .validators import Fraction, NonNegative, Positive
+
+# the value of an optional mechanism a profile does not describe: it has no effect
+ABSENT = Fixed(value=0, judgement=True, basis="not given in this profile: the mechanism has no effect")
 
 
 class _Model(BaseModel):
@@ -27,6 +30,11 @@ class RestartDelays(_Model):
     disable: NonNegative
     dismantle: NonNegative
     dismantle_never: Fraction  # chance a dismantled facility is never rebuilt
+    # before nuclear tests resume after a collapse (optional: older profiles lack them)
+    ctbt_signed: NonNegative = ABSENT  # the DPRK had signed the CTBT
+    ctbt_ratified: NonNegative = ABSENT  # … had ratified it (withdrawal needs six months' notice)
+    test_site_closed: NonNegative = ABSENT  # the test site's tunnels were closed and sealed
+    test_site_demolished: NonNegative = ABSENT  # … its portals and tunnels were demolished
 
 
 class Dynamics(_Model):
@@ -53,9 +61,23 @@ class Dynamics(_Model):
     shock_per_year: NonNegative  # outside shocks that hit every deal (launches, exercises, elections)
     shock_breach: Fraction  # chance a shock ends the deal
     # satellite launches under a moratorium whose scope was never agreed (optional: older profiles lack them)
-    disputed_launch_per_year: NonNegative = 0.0  # launches a year while the DPRK holds them permitted
-    disputed_launch_breach: Fraction = 0.0  # chance the other side rules such a launch a breach
+    disputed_launch_per_year: NonNegative = ABSENT  # launches a year while the DPRK holds them permitted
+    disputed_launch_breach: Fraction = ABSENT  # chance the other side rules such a launch a breach
     restart_months: RestartDelays
+
+
+class Crisis(_Model):
+    """Militarised crises on the peninsula: a monthly hazard ``base/12 × (1 − relief · calm) ×
+    (1 + after_collapse · [within window of a collapse]) × (1 + after_test · [within 12 months of a
+    nuclear test]) × (1 + long_range_flights · f)``, where calm is the tension reduction in force
+    (0–1) and f the share of long-range missile classes flight-testing."""
+
+    base_per_year: NonNegative  # crises a year with no deal, no recent test and no long-range testing
+    tension_relief: Fraction  # share of that rate removed while tension-reduction measures are in force
+    after_collapse: NonNegative  # the rate × (1 + this) for `window_months` after a deal collapses
+    window_months: Positive
+    after_test: NonNegative  # × (1 + this) for 12 months after a nuclear test
+    long_range_flights: NonNegative  # × (1 + this · share of IRBM and ICBM classes flight-testing)
 
 
 class Sanction(_Model):

@@ -5,7 +5,8 @@ defence. Loaded from ``evidence/missiles/<profile>.yaml``.
 Reliability of a type: the beta-binomial posterior of its record under its class prior
 (``Beta(a + successes, b + failures)``; unknown outcomes excluded, or counted as failures with
 ``unknown_as_failure``), then a growth curve as it flies more: the per-flight failure chance
-falls as ``q(k) = q_inf + (q_now − q_inf) · (k / k_now)^(−growth)``.
+falls as ``q(k) = q_inf + (q_now − q_inf) · (k / k_now)^(−growth)``. Re-entry at full range grows
+only with flights on a full-range (standard) trajectory, which records count apart from lofted ones.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..errors import InputError
 from ..months import Month
 from .bibliography import EVIDENCE, load_bibliography
 from .loading import read_yaml, validate
-from .uncertain import Beta, Spec, _Spec
+from .uncertain import Beta, Fixed, Spec, _Spec
 from .validators import Fraction, NonNegative, Positive, within
 from .vocabulary import MissileClassId
 
@@ -30,14 +31,26 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+EVERY_FLIGHT = Fixed(value=1, judgement=True,
+                     basis="not given in this evidence: every flight counts as a full-range one")
+NO_CATCH_UP = Fixed(value=0, judgement=True, basis="not given in this evidence: flights resume at the baseline rate")
+
+
 class Record(_Model):
     """Flights through the record's end: successes, failures, unknown outcomes."""
 
     successes: int = Field(ge=0)
     failures: int = Field(ge=0)
     unknown: int = Field(0, ge=0)
+    full_range: int = Field(0, ge=0)  # flights on a full-range (standard) trajectory; the rest were lofted or short
     through: Month
     source: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _within(self) -> Record:
+        if self.full_range > self.successes + self.failures + self.unknown:
+            raise ValueError("`full_range` flights cannot exceed the flights recorded")
+        return self
 
 
 class MissileType(_Model):
@@ -74,6 +87,11 @@ class MissileClass(_Model):
     deploy_after_flights: NonNegative  # a type counts as deployed after this many flights
     derating: Fraction  # test → combat
     reentry: Fraction  # full-range re-entry and fuzing (ICBM: never demonstrated)
+    # share of future flights on a full-range trajectory (the re-entry shortfall shrinks only with
+    # these); absent: every flight counts, as before trajectories were recorded
+    full_range_share: Fraction = EVERY_FLIGHT
+    # after a flight-test halt ends, the share of the forgone flights made up (over `catch_up_months`)
+    catch_up_share: Fraction = NO_CATCH_UP
     survival: Fraction  # pre-launch survival of launchers
     launchers: NonNegative  # at the profile's data date
     launcher_growth_per_year: Annotated[Spec, within(-0.5, 1.0)]
@@ -90,11 +108,29 @@ class Region(_Model):
 
 
 class Defence(_Model):
-    """Homeland missile defence: per-shot kill chance, shots per warhead, interceptors."""
+    """Homeland missile defence (the older form: one layer over the regions marked ``defended``)."""
 
     pk_per_shot: Fraction
     shots_per_warhead: int = Field(ge=1)
     interceptors: NonNegative
+
+
+class DefenceLayer(_Model):
+    """One missile-defence layer: the regions it covers, the classes it can engage, from when,
+    its interceptors, per-shot kill chance and shots fired per warhead."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    regions: list[str] = Field(min_length=1)
+    engages: list[MissileClassId] = Field(min_length=1)
+    since: Month
+    interceptors: NonNegative
+    pk_per_shot: Fraction
+    shots_per_warhead: int = Field(ge=1, le=16)
+    shots_basis: str | None = None
+    note: str | None = None
+
+
 
 
 class LaunchSite(_Model):
@@ -112,13 +148,25 @@ class MissileForce(_Model):
     types: list[MissileType]
     classes: list[MissileClass]
     regions: list[Region]
-    defence: Defence
+    defence: Defence | None = None  # older form: one homeland layer over the `defended` regions
+    defences: list[DefenceLayer] = Field(default_factory=list)
+    catch_up_months: int = Field(24, ge=1, le=120)  # a class makes up forgone flights over this many months
 
     @model_validator(mode="after")
     def _consistent(self) -> MissileForce:
         ids = [t.id for t in self.types]
         if len(ids) != len(set(ids)):
             raise ValueError("missile type ids must be unique")
+        if self.defence is not None and self.defences:
+            raise ValueError("give `defences` (layers) or the older `defence`, not both")
+        regions = {r.id for r in self.regions}
+        for layer in self.defences:
+            for rid in layer.regions:
+                if rid not in regions:
+                    raise ValueError(f"defence {layer.id!r} covers unknown region {rid!r}; known: "
+                                     f"{', '.join(sorted(regions))}")
+        if len({layer.id for layer in self.defences}) != len(self.defences):
+            raise ValueError("defence layer ids must be unique")
         for c in self.classes:
             lead = next((t for t in self.types if t.id == c.lead), None)
             if lead is None:
@@ -141,6 +189,20 @@ class MissileForce(_Model):
     def lead(self, c: MissileClass) -> MissileType:
         return next(t for t in self.types if t.id == c.lead)
 
+    def layers(self) -> list[tuple[str, DefenceLayer]]:
+        """(parameter stem, layer) of every defence layer; the older ``defence`` block is one
+        layer over the ``defended`` regions engaging every class, in service throughout."""
+        if self.defence is None:
+            return [(f"defence.{layer.id}", layer) for layer in self.defences]
+        d = self.defence
+        covered = [r.id for r in self.regions if r.defended]
+        if not covered:
+            return []
+        layer = DefenceLayer.model_construct(  # built from validated parts; in service throughout
+            id="homeland", name="Homeland missile defence", regions=covered, engages=[c.id for c in self.classes],
+            since=0, interceptors=d.interceptors, pk_per_shot=d.pk_per_shot, shots_per_warhead=d.shots_per_warhead)
+        return [("defence", layer)]
+
     def parameters(self) -> dict[str, _Spec]:
         """Uncertain inputs; ``missiles.<class>.reliability_now`` is the lead type's posterior."""
         out: dict[str, _Spec] = {}
@@ -153,10 +215,12 @@ class MissileForce(_Model):
             out[f"missile.{t.id}.range_km"] = t.range_km
         for c in self.classes:
             for key in ("failure_floor", "growth", "tests_per_year", "deploy_after_flights", "derating",
-                        "reentry", "survival", "launchers", "launcher_growth_per_year"):
+                        "reentry", "full_range_share", "catch_up_share", "survival", "launchers",
+                        "launcher_growth_per_year"):
                 out[f"missiles.{c.id}.{key}"] = getattr(c, key)
-        out["defence.pk_per_shot"] = self.defence.pk_per_shot
-        out["defence.interceptors"] = self.defence.interceptors
+        for stem, layer in self.layers():
+            out[f"{stem}.pk_per_shot"] = layer.pk_per_shot
+            out[f"{stem}.interceptors"] = layer.interceptors
         return out
 
 

@@ -16,15 +16,18 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 
 from ..months import Month, format_month
-from .behaviour import Dynamics, Sanction, Values
+from .behaviour import Crisis, Dynamics, Sanction, Values
 from .bibliography import EVIDENCE, load_bibliography
 from .loading import read_yaml, validate
 from .uncertain import Correlation, Spec, _Spec
 from .validators import Fraction, NonNegative, Positive, within
+from .vocabulary import MissileClassId
 
 
 class _Model(BaseModel):
@@ -176,6 +179,30 @@ class FutureTests(_Model):
     heu_kg: NonNegative
 
 
+class Design(_Model):
+    """A warhead design at issue: what it would arm, what is known of it today, and how many more
+    nuclear tests it needs before it counts as validated (0: validated already). Future tests go
+    to the designs in the profile's order."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str
+    classes: list[MissileClassId] = Field(min_length=1)  # missile classes a validated design can arm
+    warheads_per_missile: Annotated[Spec, within(1, 20)]
+    yield_kt: Positive
+    tests_needed: Annotated[Spec, within(0, 50)]
+    status: str  # what the six tests and analysts say of it today
+    source: list[str] = Field(min_length=1)
+
+    @field_validator("source")
+    @classmethod
+    def _known(cls, ids: list[str], info: ValidationInfo) -> list[str]:
+        known = (info.context or {}).get("sources")
+        for sid in ids if known is not None else ():
+            if sid not in known:
+                raise ValueError(f"unknown source id {sid!r} (not in the bibliography)")
+        return ids
+
+
 class FuelCycle(_Model):
     """What limits enrichment beyond the halls themselves: natural uranium for weapon-grade
     product (t U a year, after reactor fuel and LEU) and the separative work the centrifuge
@@ -197,17 +224,22 @@ class Profile(_Model):
     weapons: Weapons
     nuclear_tests: list[NuclearTest] = Field(default_factory=list)
     future_tests: FutureTests
+    designs: list[Design] = Field(default_factory=list)  # none: every warhead arms every missile
     fuel_cycle: FuelCycle | None = None  # no limits beyond the halls when absent
     correlations: list[Correlation] = Field(default_factory=list)
     dynamics: Dynamics
     values: Values
     sanctions: list[Sanction] = Field(default_factory=list)
+    crisis: Crisis | None = None  # no risk-of-war output when absent
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:
         ids = [f.id for f in self.facilities]
         if len(ids) != len(set(ids)):
             raise ValueError("facility ids must be unique")
+        designs = [d.id for d in self.designs]
+        if len(designs) != len(set(designs)):
+            raise ValueError("design ids must be unique")
         if self.today < self.start:
             raise ValueError("`today` is before `start`")
         names = self.parameters()
@@ -256,6 +288,9 @@ class Profile(_Model):
             out[f"{stem}.heu_kg"] = test.heu_kg
         for key in FutureTests.model_fields:
             out[f"future_tests.{key}"] = getattr(self.future_tests, key)
+        for design in self.designs:
+            for key in ("tests_needed", "warheads_per_missile", "yield_kt"):
+                out[f"design.{design.id}.{key}"] = getattr(design, key)
         d = self.dynamics
         for key in Dynamics.model_fields:
             if key != "restart_months":
@@ -268,6 +303,9 @@ class Profile(_Model):
         out.update(self.values.parameters())
         for sanction in self.sanctions:
             out[f"sanction.{sanction.id}"] = sanction.musd_per_year
+        if self.crisis is not None:
+            for key in Crisis.model_fields:
+                out[f"crisis.{key}"] = getattr(self.crisis, key)
         return out
 
 

@@ -24,12 +24,14 @@ from .validators import Fraction, NonNegative
 from .vocabulary import (
     MAX_TRIGGERS,
     Binds,
+    CtbtStep,
     DeclaratoryKind,
     FacilityMeasureKind,
     IncentiveKind,
     MissileClassId,
     ScenarioKind,
     SpaceLaunchScope,
+    TestSiteMethod,
 )
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
@@ -71,10 +73,33 @@ class FacilityMeasure(_Model):
 
 
 class Moratorium(_Model):
-    """Measures without a facility: test halts, CTBT, declarations, tension reduction."""
+    """Measures without a facility: test halts, CTBT, declarations, tension reduction. For the
+    CTBT, ``step`` says whether the DPRK signs (the default, as files before it read) or ratifies."""
 
     kind: DeclaratoryKind
     binds: Binds | None = None  # default: test moratorium and CTBT from the phase's start
+    step: CtbtStep | None = None  # ctbt only: sign (default) or ratify
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _step(self) -> Moratorium:
+        if self.step is not None and self.kind != "ctbt":
+            raise ValueError("`step` (sign or ratify) applies only to `kind: ctbt`")
+        return self
+
+    @property
+    def ctbt_step(self) -> str | None:
+        """``sign`` or ``ratify`` for the CTBT, else None."""
+        return (self.step or "sign") if self.kind == "ctbt" else None
+
+
+class TestSiteClosure(_Model):
+    """The nuclear test site closed (tunnels sealed) or demolished (portals and tunnels blown up):
+    after a collapse, tests wait until a site is made ready again. Binds once the phase is complete."""
+
+    kind: Literal["test-site-closure"]
+    method: TestSiteMethod = "close"
+    binds: Binds | None = None
     note: str | None = None
 
 
@@ -97,7 +122,7 @@ class ShipOut(_Model):
     heu_share: Fraction
 
 
-Measure = Annotated[FacilityMeasure | Moratorium | FlightTestMoratorium | ShipOut,
+Measure = Annotated[FacilityMeasure | Moratorium | FlightTestMoratorium | ShipOut | TestSiteClosure,
                     Field(discriminator="kind")]
 
 

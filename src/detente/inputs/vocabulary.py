@@ -12,7 +12,8 @@ MISSILE_CLASSES = ("srbm", "mrbm", "irbm", "icbm", "slbm")
 FACILITY_KINDS = ("reactor", "enrichment", "reprocessing")
 FACILITY_MEASURES = ("freeze", "disable", "dismantle")
 DECLARATORY_MEASURES = ("test-moratorium", "ctbt", "ctbto-visit", "declaration", "tension-reduction")
-MEASURE_KINDS = (*FACILITY_MEASURES, *DECLARATORY_MEASURES, "flight-test-moratorium", "ship-out")
+MEASURE_KINDS = (*FACILITY_MEASURES, *DECLARATORY_MEASURES, "flight-test-moratorium", "ship-out",
+                 "test-site-closure")
 INCENTIVE_KINDS = ("sanctions-relief", "energy-aid", "food-aid", "exercise-suspension", "end-of-war",
                    "liaison-office", "normalisation", "security-assurance", "light-water-reactor", "delisting")
 SCENARIO_KINDS = ("baseline", "agreement", "analogue", "proposal")
@@ -26,6 +27,15 @@ Binds = Literal[BINDS]
 # measures whose compliance national technical means confirm (seismic and launch detection)
 NTM_VERIFIABLE = ("test-moratorium", "ctbt", "flight-test-moratorium")
 TEST_BANS = ("test-moratorium", "ctbt")  # measures that stop nuclear tests
+# the CTBT in two legal steps: signature (an obligation not to defeat the treaty's object) and
+# ratification (a binding ban, withdrawal only on six months' notice, with the IMS and inspections)
+CTBT_STEPS = ("sign", "ratify")
+CtbtStep = Literal[CTBT_STEPS]
+# what is done to the nuclear test site: tunnels closed and sealed, or portals and tunnels demolished
+TEST_SITE_METHODS = ("close", "demolish")
+TestSiteMethod = Literal[TEST_SITE_METHODS]
+# measures that let the other side confirm that no test took place (a confidence measure)
+CONFIRMS_TESTS = ("ctbto-visit",)
 # whether a flight-test moratorium covers satellite launches: the DPRK refrains (covered), the other
 # side accepts them (excluded), or the parties never agreed, so a launch may be ruled a breach (disputed)
 SPACE_LAUNCH_SCOPES = ("covered", "excluded", "disputed")

@@ -56,6 +56,8 @@ class Phases(NamedTuple):
     disputed_done: np.ndarray  # (P,) … once the phase is complete
     level_start: np.ndarray  # (P, F) int64 restriction a phase imposes from its start (0 … 4)
     level_done: np.ndarray  # (P, F) int64 restriction it imposes once complete
+    test_delay_start: np.ndarray  # (P, n) int64 months before tests resume after a collapse (CTBT) from the start
+    test_delay_done: np.ndarray  # (P, n) int64 … once the phase is complete (test-site closure)
 
 
 class Restricted(NamedTuple):
@@ -65,6 +67,7 @@ class Restricted(NamedTuple):
     production: np.ndarray  # (F,) bool a facility that makes fissile material
     exists: np.ndarray  # (F, n) bool the facility exists in a sample
     ntm: np.ndarray  # (F, n) monthly chance national technical means see covert operation of the row
+    test_row: int  # the row of nuclear tests
 
 
 class Verification(NamedTuple):
@@ -129,7 +132,9 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
     Restriction levels: 0 none, 1 freeze, 2 disable, 3 dismantle, 4 moratorium (an activity).
     A phase's declaratory measures bind from its start, its physical ones once it is complete.
     On collapse a row runs again after ``behaviour.restart[level]`` months (a dismantled one
-    never, where ``never_rebuilt``); a moratorium lapses at once. The output arrays start at ``t0``.
+    never, where ``never_rebuilt``); a moratorium lapses at once, except that nuclear tests wait
+    for the longest delay the deal's CTBT step or test-site closure set (withdrawal notice, a
+    site made ready again). The output arrays start at ``t0``.
 
     Covert production is a choice: each month, at every plant a deal restricts that could still
     run in secret (an undeclared one, or a frozen one), the DPRK starts producing with hazard
@@ -143,7 +148,8 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
     start, done, given, received = phases.start, phases.done, phases.given, phases.received
     tension, level_start, level_done, informs = phases.tension, phases.level_start, phases.level_done, phases.informs
     undeclared, production = restricted.undeclared, restricted.production
-    exists, ntm = restricted.exists, restricted.ntm
+    exists, ntm, test_row = restricted.exists, restricted.ntm, restricted.test_row
+    delay_start, delay_done = phases.test_delay_start, phases.test_delay_done
     detect, dispute_rate = verification.detect, verification.dispute
     trig_rate, trig_breach = triggers.chance, triggers.breach
     base_d, base_u, beta = behaviour.dprk_hazard, behaviour.us_hazard, behaviour.reciprocity
@@ -169,6 +175,7 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
         gone = NEVER
         dispute_until = -1
         suspend_until = -1
+        hold = 0  # months tests wait after a collapse
         for f in range(n_f):
             lv[f] = 0
             cheat[f] = False
@@ -183,12 +190,14 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                 confident = 0.0
                 rate = 0.0
                 contested = 0.0
+                hold = 0
                 for f in range(n_f):
                     lv[f] = 0
                     seen[f] = ntm[f, s]
                 for p in range(n_p):
                     if t < start[p, s]:
                         continue
+                    hold = max(hold, delay_start[p, s])
                     span = done[p, s] - start[p, s] + 1
                     progress = min(1.0, (t - start[p, s] + 1) / span)
                     g += given[p, s] * progress
@@ -202,6 +211,7 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                     if t >= done[p, s]:
                         calm = min(1.0, calm + tension[p])
                         contested = max(contested, phases.disputed_done[p])
+                        hold = max(hold, delay_done[p, s])
                         for f in range(n_f):
                             lv[f] = max(lv[f], level_done[p, f])
                 if t < suspend_until:
@@ -283,7 +293,8 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
             for f in range(n_f):
                 restricted_now = lv[f] > 0 and not cheat[f]
                 rebuilt = not (never[s] and lv[f] == 3)
-                lapsed = gone != NEVER and rebuilt and t >= gone + restart[lv[f], s]
+                delay = max(restart[lv[f], s], hold) if f == test_row else restart[lv[f], s]
+                lapsed = gone != NEVER and rebuilt and t >= gone + delay
                 run = 0 if restricted_now and not lapsed else 1
                 ctl[f, i, s] = run
                 if run:
@@ -291,9 +302,9 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                 elif not rebuilt:
                     wait[f, i, s] = NEVER_RESTART
                 elif gone == NEVER:
-                    wait[f, i, s] = min(restart[lv[f], s], NEVER_RESTART)
+                    wait[f, i, s] = min(delay, NEVER_RESTART)
                 else:
-                    wait[f, i, s] = min(gone + restart[lv[f], s] - t, NEVER_RESTART)
+                    wait[f, i, s] = min(gone + delay - t, NEVER_RESTART)
                 if run == 0 and exists[f, s]:
                     halted[f, s] += 1
                 if production[f] and exists[f, s]:

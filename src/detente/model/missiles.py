@@ -1,19 +1,28 @@
-"""Missiles and reach (compiled with numba): reliability that grows with flight tests, launchers,
-and the warheads deliverable to each target region.
+"""Missiles and reach (compiled with numba): reliability that grows with flight tests, re-entry
+that grows only with full-range flights, warhead designs that arm classes, launchers, layered
+missile defences, and the warheads deliverable to each target region.
 
 Per class, the lead type's per-flight failure chance starts at a draw from its beta-binomial
 posterior ``q_now`` and falls with further flights ``k`` along a growth curve
-``q(k) = q_inf + (q_now − q_inf) · (k / k_now)^(−growth)``; the re-entry shortfall (full-range
-re-entry was never demonstrated by an ICBM) shrinks along the same curve. Flights accrue at the
-class's test rate unless a moratorium holds. "Reliability" below is flight × re-entry: the
-chance a launched missile delivers its warhead in a test. A class counts as deployed once its lead type has flown
-``deploy_after_flights`` times. Launchers grow at a yearly rate from the data date.
+``q(k) = q_inf + (q_now − q_inf) · (k / k_now)^(−growth)``; the re-entry shortfall shrinks along
+the same exponent but only with full-range flights ``k_f`` (a share of the flights):
+``(1 − rv) = (1 − rv_now) · ((1 + k_f) / (1 + k_f,now))^(−growth)`` — lofted flights prove the
+engines, not re-entry at ICBM speed. Flights accrue at the class's test rate unless a moratorium
+holds; when a halt ends, the class makes up a share of the flights it forwent over the next
+months (the catch-up). "Reliability" below is flight × re-entry. A class counts as deployed once
+its lead type has flown ``deploy_after_flights`` times, and armed once a warhead design validated
+for it exists (``Arming``); a validated multiple-warhead design multiplies its warheads per missile.
+Launchers grow at a yearly rate from the data date.
 
-Deliverable warheads to a region: assembled warheads are allotted to the classes that reach it
-(sampled range ≥ distance), most effective first, at most one per launcher; each arrives with
-probability reliability × test-to-combat derating × re-entry × pre-launch survival, and for the
-defended US homeland a share leaks through interceptors (saturated beyond interceptors ÷ shots
-per warhead). Reported per sample: the expected number and P(at least one arrives).
+Deliverable warheads to a region, *if the whole arsenal were aimed there*: assembled warheads are
+allotted to the armed classes that reach it, most effective first, at most one missile per
+launcher; each arrives with probability reliability × test-to-combat derating × pre-launch
+survival, times the share that leaks through every defence layer covering the region that can
+engage the class (a layer engages ``interceptors ÷ shots`` warheads, each killed with
+``1 − (1 − pk)^shots``). Reported per sample: the expected number and P(at least one arrives).
+The *additive allocation* splits one arsenal across regions by a targeting rule: each region is
+aimed at by the shortest-range armed class that reaches it (long-range missiles are kept for the
+targets only they can reach), each class's warheads spread evenly over its regions.
 """
 
 from __future__ import annotations
@@ -25,16 +34,22 @@ import numpy as np
 
 from ._jit import kernel
 
+NEVER_ARMED = 2**40  # a month index beyond any grid: no validated design arms the class
+
 
 class Classes(NamedTuple):
     """Per missile class (C, n): the lead type's reliability growth, launchers and range."""
 
     k_now: np.ndarray  # flights so far
+    kf_now: np.ndarray  # full-range flights so far
     q_now: np.ndarray  # per-flight failure chance now
     q_inf: np.ndarray  # failure chance of a mature design
     rv_now: np.ndarray  # re-entry chance now
     growth: np.ndarray  # exponent of the growth curve
     rate: np.ndarray  # flight tests per month
+    full_share: np.ndarray  # share of future flights on a full-range trajectory
+    catch_up: np.ndarray  # share of forgone flights made up after a halt ends
+    catch_months: int  # … spread over this many months
     deploy_k: np.ndarray  # flights before the class counts as deployed
     effect: np.ndarray  # test-to-combat derating × pre-launch survival
     launchers0: np.ndarray  # launchers at the data date
@@ -45,14 +60,24 @@ class Classes(NamedTuple):
     icbm_table: np.ndarray  # (M + 1, n) float32 ICBM delivery chance after m months of testing
 
 
+class Arming(NamedTuple):
+    """Per class (C, n), from the warhead designs a scenario's nuclear tests validate."""
+
+    armed_from: np.ndarray  # int64 month (from t0) a validated design first arms the class
+    multi_from: np.ndarray  # int64 month a validated multiple-warhead design arms it
+    multi_k: np.ndarray  # warheads per missile from then on
+
+
 class Targets(NamedTuple):
-    """Target regions (J) and homeland missile defence."""
+    """Target regions (J) and missile-defence layers (L)."""
 
     distance_km: np.ndarray  # (J,) from the launch site
-    defended: np.ndarray  # (J,) bool within the homeland missile defence
-    pk: np.ndarray  # (n,) per-shot kill chance of an interceptor
-    interceptors: np.ndarray  # (n,)
-    shots: int  # interceptors fired per warhead
+    covers: np.ndarray  # (L, J) bool the layer defends the region
+    engages: np.ndarray  # (L, C) bool the layer can engage the class
+    since: np.ndarray  # (L,) int64 grid month the layer enters service
+    pk: np.ndarray  # (L, n) per-shot kill chance of an interceptor
+    interceptors: np.ndarray  # (L, n)
+    shots: np.ndarray  # (L,) int64 interceptors fired per warhead
 
 
 class Deliveries(NamedTuple):
@@ -60,76 +85,128 @@ class Deliveries(NamedTuple):
 
     reliability: np.ndarray  # (T, B) int32 histogram of ICBM reliability per grid month
     evaluate: np.ndarray  # (M,) int64 output row of a month whose deliveries are evaluated, or -1
-    expected: np.ndarray  # (J, E, n) float32 expected warheads arriving
-    arrive: np.ndarray  # (J, E, n) float32 P(at least one arrives)
+    expected: np.ndarray  # (J, E, n) float32 expected warheads arriving if all were aimed at the region
+    arrive: np.ndarray  # (J, E, n) float32 P(at least one arrives), likewise
+    allocated: np.ndarray  # (J, E, n) float32 expected arriving under the additive allocation
     final_reliability: np.ndarray  # (n,) ICBM reliability in the last month
+    flights: np.ndarray  # (C, n) expected flight tests from t0 to the last month
+    mated: np.ndarray  # (C, n) warheads on each class's missiles at the last evaluation (additive)
 
 
 @kernel
-def delivery(m, k_now, q_now, q_inf, rv_now, growth, rate):
+def delivery(m, k_now, kf_now, q_now, q_inf, rv_now, growth, rate, full_share):
     """Chance one missile delivers its warhead after ``m`` months of flight testing: powered-
-    flight reliability ``1 − q`` times re-entry ``rv``, where flights shrink both shortfalls
-    along the same curve, ``q = q_inf + (q_now − q_inf)·r`` and ``1 − rv = (1 − rv_now)·r``
-    with ``r = ((k_now + m·rate) / k_now)^(−growth)``."""
+    flight reliability ``1 − q`` times re-entry ``rv``, ``q = q_inf + (q_now − q_inf)·r`` with
+    ``r = ((k_now + m·rate) / k_now)^(−growth)`` and ``1 − rv = (1 − rv_now)·r_f`` with
+    ``r_f = ((1 + kf_now + m·rate·full_share) / (1 + kf_now))^(−growth)``."""
     shrink = math.exp(-growth * math.log1p(m * rate / max(k_now, 1e-9)))
-    return (1.0 - q_inf - (q_now - q_inf) * shrink) * (1.0 - (1.0 - rv_now) * shrink)
+    shrink_rv = math.exp(-growth * math.log1p(m * rate * full_share / (1.0 + kf_now)))
+    return (1.0 - q_inf - (q_now - q_inf) * shrink) * (1.0 - (1.0 - rv_now) * shrink_rv)
 
 
-def delivery_table(k_now, q_now, q_inf, rv_now, growth, rate, months: int) -> np.ndarray:
+def delivery_table(k_now, kf_now, q_now, q_inf, rv_now, growth, rate, full_share, months: int) -> np.ndarray:
     """:func:`delivery` for ``m = 0 … months`` and every sample, ``(months + 1, n)``
     (vectorised numpy, float32), for a class whose reliability is reported every month."""
     f32 = np.float32  # ample for shares; halves the work of the transcendental functions
     m = np.arange(months + 1, dtype=f32)[:, None]
-    shrink = m * (rate / np.maximum(k_now, 1e-9)).astype(f32)
-    shrink += 1.0
-    np.log(shrink, out=shrink)
-    shrink *= -growth.astype(f32)
-    np.exp(shrink, out=shrink)
-    flight = 1.0 - q_inf.astype(f32) - (q_now - q_inf).astype(f32) * shrink
-    rv = 1.0 - (1.0 - rv_now).astype(f32) * shrink
+
+    def shrink(per_month):
+        out = m * per_month.astype(f32)
+        out = np.log1p(out, out=out)
+        out *= -growth.astype(f32)
+        return np.exp(out, out=out)
+
+    flight = 1.0 - q_inf.astype(f32) - (q_now - q_inf).astype(f32) * shrink(rate / np.maximum(k_now, 1e-9))
+    rv = 1.0 - (1.0 - rv_now).astype(f32) * shrink(rate * full_share / (1.0 + kf_now))
     return flight * rv
 
 
 @kernel
-def run_missiles(t0, t1, today, classes, targets, running, assembled, out):
+def arrivals(j, s, t, sent, p, targets, eff, leak):
+    """Expected warheads arriving in region ``j`` and log P(none arrives) when ``sent[c]``
+    warheads fly on each class (``eff``, ``leak`` are scratch arrays of L and C)."""
+    covers, engages, since = targets.covers, targets.engages, targets.since
+    n_l, n_c = engages.shape
+    for layer in range(n_l):
+        eff[layer] = 0.0
+        if covers[layer, j] and t >= since[layer]:
+            load = 0.0
+            for c in range(n_c):
+                if engages[layer, c]:
+                    load += sent[c]
+            if load > 0.0:
+                shots = targets.shots[layer]
+                kill = 1.0 - (1.0 - targets.pk[layer, s]) ** shots
+                eff[layer] = min(1.0, targets.interceptors[layer, s] / shots / load) * kill
+    expected = 0.0
+    log_none = 0.0
+    for c in range(n_c):
+        if sent[c] <= 0.0:
+            continue
+        through = 1.0
+        for layer in range(n_l):
+            if eff[layer] > 0.0 and engages[layer, c]:
+                through *= 1.0 - eff[layer]
+        leak[c] = through
+        expected += sent[c] * p[c] * through
+        log_none += sent[c] * math.log1p(-p[c] * through)
+    return expected, log_none
+
+
+@kernel
+def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, out):
     """Grid months ``t0`` … ``t1 - 1``; ``running`` (the deal's controls) and ``assembled``
     warheads (M, n) start at ``t0``. ``running[classes.flight_row[c], i, s]`` is 1 while class
     ``c`` may fly. Counts ICBM reliability into ``out.reliability[t]`` every month; in the months
     where ``out.evaluate[i] >= 0`` writes, per region and sample, the expected warheads arriving
-    and P(at least one arrives) to that row of ``out.expected`` and ``out.arrive``.
+    and P(at least one arrives) if all were aimed there, and the expected arriving under the
+    additive allocation, to that row of ``out.expected``, ``out.arrive`` and ``out.allocated``.
     """
-    k_now, q_now, q_inf, rv_now, growth = classes.k_now, classes.q_now, classes.q_inf, classes.rv_now, classes.growth
-    rate, deploy_k, effect = classes.rate, classes.deploy_k, classes.effect
+    k_now, kf_now, q_now, q_inf = classes.k_now, classes.kf_now, classes.q_now, classes.q_inf
+    rv_now, growth, rate, full_share = classes.rv_now, classes.growth, classes.rate, classes.full_share
+    deploy_k, effect, catch_up = classes.deploy_k, classes.effect, classes.catch_up
     launchers0, launcher_step, reach_km = classes.launchers0, classes.launcher_step, classes.reach_km
     flight_row, icbm, icbm_table = classes.flight_row, classes.icbm, classes.icbm_table
-    distance_km, defended, pk = targets.distance_km, targets.defended, targets.pk
-    interceptors, shots = targets.interceptors, targets.shots
-    flight_ok = running
+    armed_from, multi_from, multi_k = arming.armed_from, arming.multi_from, arming.multi_k
+    distance_km = targets.distance_km
     cnt_reliability, evaluate, final_rel = out.reliability, out.evaluate, out.final_reliability
-    expected_out, arrive_out = out.expected, out.arrive
     n_c, n = k_now.shape
     n_j = distance_km.shape[0]
+    n_l = targets.shots.shape[0]
     nrel = cnt_reliability.shape[1]
-    months = np.zeros((n_c, n), dtype=np.int64)  # months of flight testing since the branch
-    kill = np.empty(n)  # chance a salvo of `shots` interceptors stops one warhead
-    for s in range(n):
-        kill[s] = 1.0 - (1.0 - pk[s]) ** shots
+    top = icbm_table.shape[0] - 1
+    months = np.zeros((n_c, n))  # months of flight testing since t0, with catch-up months counted in
+    paused = np.zeros((n_c, n), dtype=np.int64)  # months of the current halt
+    backlog = np.zeros((n_c, n))  # catch-up months still to fly
+    surge = np.zeros((n_c, n))  # catch-up months flown per month
     p = np.empty(n_c)
-    log_miss = np.empty(n_c)  # log(1 - p): a warhead of this class fails to arrive
     cap = np.empty(n_c)
     order = np.empty(n_c, dtype=np.int64)
     sent = np.empty(n_c)
+    total = np.empty(n_c)
+    owned = np.empty(n_c)
+    owner = np.empty(n_j, dtype=np.int64)
+    eff = np.empty(max(n_l, 1))
+    leak = np.empty(n_c)
     for t in range(t0, t1):
         i = t - t0
         row = evaluate[i]
         for c in range(n_c):  # flight tests this month (stage loops over samples)
-            allowed = flight_ok[flight_row[c], i]
-            counter = months[c]
+            allowed = running[flight_row[c], i]
             for s in range(n):
-                counter[s] += allowed[s]
+                if allowed[s]:
+                    if paused[c, s] > 0:  # a halt ends: make up part of what it forwent
+                        backlog[c, s] += catch_up[c, s] * paused[c, s]
+                        surge[c, s] = backlog[c, s] / classes.catch_months
+                        paused[c, s] = 0
+                    extra = min(surge[c, s], backlog[c, s])
+                    backlog[c, s] -= extra
+                    months[c, s] += 1.0 + extra
+                else:
+                    paused[c, s] += 1
         if icbm >= 0:
             for s in range(n):
-                reliability = icbm_table[months[icbm, s], s]
+                reliability = icbm_table[min(int(months[icbm, s]), top), s]
                 b = min(int(reliability * (nrel - 1)), nrel - 1)
                 cnt_reliability[t, max(b, 0)] += 1
                 if t == t1 - 1:
@@ -140,11 +217,14 @@ def run_missiles(t0, t1, today, classes, targets, running, assembled, out):
         for s in range(n):
             for c in range(n_c):
                 m = months[c, s]
-                chance = delivery(m, k_now[c, s], q_now[c, s], q_inf[c, s], rv_now[c, s], growth[c, s], rate[c, s])
+                chance = delivery(m, k_now[c, s], kf_now[c, s], q_now[c, s], q_inf[c, s], rv_now[c, s],
+                                  growth[c, s], rate[c, s], full_share[c, s])
                 p[c] = min(chance * effect[c, s], 1.0 - 1e-12)
-                log_miss[c] = math.log1p(-p[c])
                 deployed = k_now[c, s] + m * rate[c, s] >= deploy_k[c, s]
-                cap[c] = math.floor(launchers0[c, s] * launcher_step[c, s] ** grown) if deployed else 0.0
+                per_missile = multi_k[c, s] if i >= multi_from[c, s] else 1.0
+                cap[c] = 0.0
+                if deployed and i >= armed_from[c, s]:
+                    cap[c] = math.floor(launchers0[c, s] * launcher_step[c, s] ** grown) * per_missile
                 order[c] = c
             # most effective classes first (selection sort over a handful of classes)
             for a in range(n_c):
@@ -153,26 +233,49 @@ def run_missiles(t0, t1, today, classes, targets, running, assembled, out):
                     if p[order[b2]] > p[order[best]]:
                         best = b2
                 order[a], order[best] = order[best], order[a]
-            for j in range(n_j):
+            for j in range(n_j):  # the whole arsenal aimed at region j
                 left = assembled[i, s]
-                expected = 0.0
-                rvs = 0.0
                 for a in range(n_c):
                     c = order[a]
                     sent[c] = 0.0
-                    if reach_km[c, s] < distance_km[j] or left <= 0.0:
-                        continue
-                    sent[c] = min(left, cap[c])
-                    left -= sent[c]
-                    rvs += sent[c]
-                    expected += sent[c] * p[c]
-                leak = 1.0
-                if defended[j] and rvs > 0.0:
-                    leak = 1.0 - min(1.0, interceptors[s] / shots / rvs) * kill[s]
-                log_none = 0.0
+                    if reach_km[c, s] >= distance_km[j] and left > 0.0:
+                        sent[c] = min(left, cap[c])
+                        left -= sent[c]
+                expected, log_none = arrivals(j, s, t, sent, p, targets, eff, leak)
+                out.expected[j, row, s] = expected
+                out.arrive[j, row, s] = 1.0 - math.exp(log_none)
+            # additive allocation: one arsenal, each region to the shortest-range armed class reaching it
+            left = assembled[i, s]
+            for a in range(n_c):
+                c = order[a]
+                total[c] = min(left, cap[c]) if left > 0.0 else 0.0
+                left -= total[c]
+                owned[c] = 0.0
+            for j in range(n_j):
+                owner[j] = -1
                 for c in range(n_c):
-                    if sent[c] > 0.0:
-                        miss = log_miss[c] if leak == 1.0 else math.log1p(-p[c] * leak)
-                        log_none += sent[c] * miss
-                expected_out[j, row, s] = expected * leak
-                arrive_out[j, row, s] = 1.0 - math.exp(log_none)
+                    if cap[c] > 0.0 and reach_km[c, s] >= distance_km[j]:
+                        if owner[j] < 0 or reach_km[c, s] < reach_km[owner[j], s]:
+                            owner[j] = c
+                if owner[j] >= 0:
+                    owned[owner[j]] += 1.0
+            for j in range(n_j):
+                for c in range(n_c):
+                    sent[c] = 0.0
+                    if total[c] <= 0.0 or reach_km[c, s] < distance_km[j]:
+                        continue
+                    if owned[c] > 0.0:
+                        sent[c] = total[c] / owned[c] if owner[j] == c else 0.0
+                    else:  # a class that is nowhere the shortest reach spreads over all it reaches
+                        reached = 0.0
+                        for j2 in range(n_j):
+                            if reach_km[c, s] >= distance_km[j2]:
+                                reached += 1.0
+                        sent[c] = total[c] / reached
+                expected, _ = arrivals(j, s, t, sent, p, targets, eff, leak)
+                out.allocated[j, row, s] = expected
+            for c in range(n_c):
+                out.mated[c, s] = total[c]
+    for c in range(n_c):
+        for s in range(n):
+            out.flights[c, s] = months[c, s] * rate[c, s]

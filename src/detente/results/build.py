@@ -42,7 +42,7 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
     parameter draws of a finished run, with coordinates and units."""
     names = [s.name for s in plan.scenarios]
     paired = plan.baseline is not None
-    metrics = binned(plan.with_missiles, paired)
+    metrics = binned(plan.with_missiles, paired, plan.profile.crisis is not None)
     regions = [r.id for r in plan.missiles.regions] if plan.with_missiles else []
     specs = plan.parameter_specs()
     counts = {s: total.counts(s) for s in names}
@@ -70,6 +70,15 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
     for event in DEAL_EVENTS:
         data[f"deal_{event}"] = (("scenario", "date"), np.stack([counts[s][f"deal:{event}"] for s in names]), {
             "units": "samples", "long_name": f"samples with the deal {event.replace('_', ' ')} in each month"})
+    designs = [d.id for d in plan.profile.designs]
+    for key, what in (("design", "with the design validated"),
+                      ("design_gained", "with the design validated and the baseline's not"),
+                      ("design_lost", "with the baseline's design validated and the scenario's not")):
+        if designs and (key == "design" or paired):
+            zeros = np.zeros(plan.grid.size, dtype=np.int64)
+            data[f"{key}_validated" if key == "design" else key] = (("scenario", "design", "date"), np.stack([
+                np.stack([counts[s].get(f"{key}:{d}", zeros) for d in designs]) for s in names]), {
+                "units": "samples", "long_name": f"samples {what} in each month (from the data date)"})
     per_sample = {s: total.per_sample(s) for s in names}
     n = options.samples
     known = list(dict.fromkeys(m for s in names for m in per_sample[s]))
@@ -79,7 +88,8 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
         info = METRICS[metric]
         data[f"horizon_{metric}"] = (("scenario", "sample"), values, {
             "units": info.unit, "long_name": f"{info.label}, per sample at the horizon"})
-    labels = {"region": regions, "facility": [f.id for f in plan.profile.facilities]}
+    labels = {"region": regions, "facility": [f.id for f in plan.profile.facilities], "design": designs,
+              "missile_class": [c.id for c in plan.missiles.classes]}
     for metric in dict.fromkeys(m.split(":")[0] for m in known if ":" in m):
         info = METRICS[metric]
         empty = np.full(n, np.nan, np.float32)
@@ -108,6 +118,11 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
         **bin_coords,
     }
     coords["facility"] = ("facility", labels["facility"])
+    if designs:
+        coords["design"] = ("design", designs)
+        coords["design_name"] = ("design", [d.name for d in plan.profile.designs])
+    if regions:
+        coords["missile_class"] = ("missile_class", labels["missile_class"])
     coords["facility_name"] = ("facility", [f.name for f in plan.profile.facilities])
     if regions:
         coords["region"] = ("region", regions)

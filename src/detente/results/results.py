@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+from scipy.stats import norm
 from pydantic import TypeAdapter
 
 from ..errors import InputError
@@ -85,7 +86,14 @@ class Results:
                                    strict=True)}
 
     def _labels(self, per: str) -> list[str]:
-        return self.regions if per == "region" else self.facilities
+        if per == "region":
+            return self.regions
+        return [str(x) for x in self.dataset[per].values] if per in self.dataset.coords else []
+
+    @property
+    def designs(self) -> list[str]:
+        """The warhead designs the profile tracks (empty if none)."""
+        return self._labels("design")
 
     def start(self, scenario: str) -> str:
         """A scenario's start month, ``"YYYY-MM"``."""
@@ -182,6 +190,37 @@ class Results:
             raise InputError(f"unknown event {event!r}; known: {', '.join(DEAL_EVENTS)}", field="event")
         share = self.dataset[f"deal_{event}"] / self.attrs["samples"]
         return share.where(self.dataset["has_deal"]).rename(f"p_{event}").assign_attrs(units="1")
+
+    def p_design(self, design: str) -> xr.DataArray:
+        """``scenario × date`` share of samples with a warhead design validated (NaN before the
+        profile's data date, where scenarios have not yet branched)."""
+        if design not in self.designs:
+            raise InputError(f"unknown design {design!r}; known: {', '.join(self.designs) or 'none'}",
+                             field="design")
+        counts = self.dataset["design_validated"].sel(design=design)
+        share = counts / self.attrs["samples"]
+        return share.where(self._branched()).rename(f"p_design:{design}").assign_attrs(units="1")
+
+    def delta_p_design(self, design: str, level: float = 0.9) -> xr.Dataset:
+        """Paired change in P(design validated) vs the baseline, ``scenario × date``: ``change``
+        and the ``low``/``high`` bounds of its ``level`` interval (Monte Carlo error of the paired
+        difference: samples validated only here count +1, only in the baseline −1)."""
+        if self.baseline is None or "design_gained" not in self.dataset:
+            raise InputError("a paired change needs a baseline", field="baseline")
+        self.p_design(design)  # checks the name
+        n = self.attrs["samples"]
+        gained = self.dataset["design_gained"].sel(design=design) / n
+        lost = self.dataset["design_lost"].sel(design=design) / n
+        change = gained - lost
+        spread = np.sqrt(np.maximum(gained + lost - change**2, 0.0) / n) * norm.ppf(0.5 + level / 2)
+        out = xr.Dataset({"change": change, "low": change - spread, "high": change + spread})
+        keep = self._branched() & (self.dataset["scenario"] != self.baseline)
+        return out.where(keep)
+
+    def _branched(self) -> xr.DataArray:
+        """Months from the branch on (where any sample was counted for the scenario)."""
+        counts = self.counts("warheads_possible")
+        return counts.sum(counts.dims[-1]) > 0
 
     def p_arrive(self, region: str) -> xr.DataArray:
         """``scenario × date`` chance that at least one warhead arrives in ``region``, in the
@@ -337,7 +376,7 @@ class Results:
         dataset = dataset.drop_vars([n for n in dataset.data_vars if "derived" in dataset[n].attrs])
         dataset = dataset.drop_dims([d for d in ("quantile",) if d in dataset.dims])
         for name in ("scenario", "region", "parameter", "parameter_spec", "parameter_unit", "region_name", "facility",
-                     "facility_name"):
+                     "facility_name", "design", "design_name", "missile_class"):
             if name in dataset.coords and dataset[name].dtype.kind == "O":
                 dataset[name] = dataset[name].astype(str)
         return cls(dataset)

@@ -1,6 +1,6 @@
-"""The rows of ``Results.summary`` that are not read off a histogram: P(≥ 1 arrives) and the
-deal shares at each date, and per-sample statistics at the horizon. ``results`` is a
-:class:`~detente.results.results.Results`."""
+"""The rows of ``Results.summary`` that are not read off a histogram: P(≥ 1 arrives), the deal
+shares and P(design validated) at each date, and per-sample statistics at the horizon.
+``results`` is a :class:`~detente.results.results.Results`."""
 
 from __future__ import annotations
 
@@ -32,6 +32,26 @@ def deal_rows(results, dates: list[str], index: list[int]) -> list[list]:
         for i, scenario in enumerate(results.scenarios):
             if results.has_deal(scenario):
                 rows += [[scenario, f"p_{event}", d, p[i, j], *blank] for j, d in enumerate(dates)]
+    return rows + design_rows(results, dates, index)
+
+
+def design_rows(results, dates: list[str], index: list[int]) -> list[list]:
+    """P(design validated) per design at ``dates`` from the data date, and its paired change with
+    the bounds of its 90 % interval in ``p5`` and ``p95`` (quartiles and median are undefined for
+    a change in a probability)."""
+    rows = []
+    for design in results.designs:
+        p = results.p_design(design).values[:, index]
+        paired = results.delta_p_design(design) if results.baseline else None
+        for i, scenario in enumerate(results.scenarios):
+            for j, d in enumerate(dates):
+                if np.isnan(p[i, j]):
+                    continue
+                rows.append([scenario, f"p_design:{design}", d, p[i, j], *[np.nan] * len(QUANTILES)])
+                if paired is not None and scenario != results.baseline:
+                    at = paired.isel(scenario=i, date=index[j])
+                    rows.append([scenario, f"delta:p_design:{design}", d, float(at["change"]), float(at["low"]),
+                                 np.nan, np.nan, np.nan, float(at["high"])])
     return rows
 
 
@@ -54,9 +74,11 @@ def horizon_rows(results) -> list[list]:
             rows.append([scenario, "delta:months_to_reliable_icbm", end, 0.0 if later == sooner else later - sooner,
                          *blank])
     n = results.attrs.get("threshold", 0)
-    labels = {"months_to_threshold": f"months_to_{n}_warheads", "months_halted": "months_halted",
-              "deal_months": "deal_months"}
     known = results.horizon_metrics
+    labels = {"months_to_threshold": f"months_to_{n}_warheads", "months_halted": "months_halted",
+              "deal_months": "deal_months", "crises": "crises",
+              **{m: m for m in known if m.startswith(("flights:", "warheads_by_design:"))}}
+    with_change = ("months_to_threshold", "crises", *(m for m in labels if m.startswith("flights:")))
     for metric, label in labels.items():
         if metric not in known:
             continue
@@ -68,7 +90,7 @@ def horizon_rows(results) -> list[list]:
             if metric == "months_to_threshold":
                 x = np.where(np.isnan(x), np.inf, x)  # not reached by the horizon
             rows.append([scenario, label, end, *_stats(x)])
-            if metric == "months_to_threshold" and base is not None and scenario != base:
+            if metric in with_change and base is not None and scenario != base:
                 b = values[results.scenarios.index(base)]
                 b = np.where(np.isnan(b), np.inf, b)
                 with np.errstate(invalid="ignore"):

@@ -1,0 +1,60 @@
+"""Risk of war: the expected rate of militarised crises on the peninsula, per sample and month
+(vectorised numpy).
+
+``rate = base × (1 − relief · calm) × (1 + after_collapse · A) × (1 + after_test · T) × (1 +
+long_range · f)`` crises a year, where ``calm`` (0–1) is the tension reduction a deal has in force,
+``A`` marks the months within the window after the deal collapsed, ``T`` the 12 months from a
+nuclear test, and ``f`` the share of long-range missile classes free to flight-test.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+TEST_MEMORY_MONTHS = 12  # a nuclear test raises the crisis rate for this long
+
+
+class CrisisDraws(NamedTuple):
+    """The profile's crisis parameters, per sample (n,)."""
+
+    base_per_year: np.ndarray
+    tension_relief: np.ndarray
+    after_collapse: np.ndarray
+    window_months: np.ndarray
+    after_test: np.ndarray
+    long_range_flights: np.ndarray
+
+
+def calm_months(first: int, months: int, done: np.ndarray, tension: np.ndarray, collapse: np.ndarray) -> np.ndarray:
+    """(M, n) tension reduction in force from grid month ``first``: the tension weight of every
+    completed phase (capped at 1) until the deal collapses; ``done`` (P, n) grid months."""
+    t = first + np.arange(months)[:, None]
+    calm = np.zeros((months, done.shape[1]))
+    for p in np.flatnonzero(tension):
+        calm += tension[p] * (t >= done[p])
+    return np.minimum(calm, 1.0) * (t < collapse)
+
+
+def recent(events: np.ndarray, months: int) -> np.ndarray:
+    """(M, n) bool: an event in this month or the ``months - 1`` before it."""
+    done = np.cumsum(events, axis=0, dtype=np.int32)
+    before = np.zeros_like(done)
+    before[months:] = done[:-months]
+    return done > before
+
+
+def crisis_rate(first: int, draws: CrisisDraws, calm: np.ndarray, collapse: np.ndarray, tests: np.ndarray,
+                long_range: np.ndarray) -> np.ndarray:
+    """(M, n) float32 expected crises a year from grid month ``first``: ``calm`` (M, n), ``collapse``
+    (n,) grid month of a deal's collapse (beyond the grid if none), ``tests`` (M, n) bool nuclear
+    tests, ``long_range`` (M, n) share of long-range classes flight-testing."""
+    months = calm.shape[0]
+    t = first + np.arange(months)[:, None]
+    after = (t >= collapse) & (t < collapse + np.rint(draws.window_months))
+    rate = draws.base_per_year * (1.0 - draws.tension_relief * calm)
+    rate *= 1.0 + draws.after_collapse * after
+    rate *= 1.0 + draws.after_test * recent(tests, TEST_MEMORY_MONTHS)
+    rate *= 1.0 + draws.long_range_flights * long_range
+    return rate.astype(np.float32)
