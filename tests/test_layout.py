@@ -199,8 +199,9 @@ def test_input_hash_covers_every_input():
     assert detente.check("mount-2019", horizon="2040-12", threshold=150).input_hash() != base.input_hash()
     assert detente.check("mount-2019", horizon="2040-12", missiles=False).input_hash() != base.input_hash()
     force = base.missiles
-    defence = force.defence.model_copy(update={"shots_per_warhead": force.defence.shots_per_warhead + 1})
-    changed = force.model_copy(update={"defence": defence})
+    first = force.defences[0]
+    layer = first.model_copy(update={"shots_per_warhead": first.shots_per_warhead + 1})
+    changed = force.model_copy(update={"defences": [layer, *force.defences[1:]]})
     other = detente.check("mount-2019", horizon="2040-12", missile_evidence=changed)
     assert other.input_hash() != base.input_hash()
 

@@ -107,6 +107,7 @@ def simulate(
     options: RunOptions | None = None,
     progress: Callable[[int], None] | None = None,
     observations: str | Path | Observations | None = "profile",
+    missile_evidence: MissileForce | None = None,
     **overrides,
 ) -> Results:
     """Simulate scenarios (bundled names, file paths or ``Scenario`` objects) on common draws.
@@ -115,12 +116,14 @@ def simulate(
     ``horizon`` "YYYY-MM", ``threshold``, ``missiles``, ``workers``, ``executor``). ``baseline``
     names the scenario paired differences are taken against (default: the one of kind
     ``baseline``, e.g. ``no-deal``, when it runs beside others); ``progress`` is called with the
-    number of samples each finished block held. The history is conditioned on ``observations``
+    number of samples each finished block held; ``missile_evidence`` replaces the profile's
+    bundled missile evidence. The history is conditioned on ``observations``
     (see :func:`check`): its parameters come from their posterior given the published estimates
     (calibrated once per set of inputs and cached; see :mod:`detente.engine.posterior`).
     """
     opts = _options(options, overrides)
-    plan = check(scenarios, profile=profile, baseline=baseline, options=opts, observations=observations)
+    plan = check(scenarios, profile=profile, baseline=baseline, options=opts, observations=observations,
+                 missile_evidence=missile_evidence)
     if plan.observations is not None:
         plan = replace(plan, pool=calibrated(plan))
     total = execute(plan, opts, progress)
