@@ -304,12 +304,19 @@ def test_a_flight_test_moratorium_binds_from_its_phase_start(tmp_path, profile):
     month = r.reliable_icbm_month()
     assert month["no-deal"] is not None and month["flights-1"] == month["flights-24"]
     assert month["flights-1"] is None or month["flights-1"] > month["no-deal"]
+    flights = r.horizon("flights:icbm")
+    assert np.array_equal(flights.sel(scenario="flights-1").values, flights.sel(scenario="flights-24").values)
     override = scenario_file(tmp_path, "flights-late", [{
         "id": "p", "name": "p", "start": {"at": "signature"}, "duration_months": fixed(24),
         "measures": [{"kind": "flight-test-moratorium", "classes": ["icbm"], "binds": "complete"}],
         "incentives": [{"kind": "exercise-suspension"}]}])
     late = detente.simulate(["no-deal", str(override)], profile=prof, samples=4096, seed=6, horizon="2045-12")
-    assert late.reliable_icbm_month()["flights-late"] != month["flights-24"]  # `binds: complete` overrides
+    flown = late.horizon("flights:icbm").sel(scenario="flights-late").values
+    rate = late.draws["missiles.icbm.tests_per_year"][:len(flown)] / 12  # `binds: complete`: 24 months of flights
+    from detente.months import format_month
+
+    before = late.months.index("2027-01") - late.months.index(format_month(profile.today)) - 1  # data date → start
+    assert np.allclose(flown[:len(rate)], (before + 24) * rate, rtol=1e-5)
 
 
 def test_breakout_orders_dismantle_disable_freeze_no_deal(tmp_path):

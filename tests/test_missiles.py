@@ -6,7 +6,7 @@ import yaml
 
 import detente
 from detente.inputs.missiles import load_missiles
-from detente.model.missiles import Classes, Deliveries, Targets, delivery, delivery_table, run_missiles
+from detente.model.missiles import Arming, Classes, Deliveries, Targets, delivery, delivery_table, run_missiles
 
 J = {"judgement": True, "basis": "test"}
 
@@ -46,15 +46,23 @@ def kernel_case(defended: bool):
     half, one = np.full((1, n), 0.5), np.ones((1, n))
     out_e, out_a = np.zeros((1, 1, n), np.float32), np.zeros((1, 1, n), np.float32)
     # q_now = q_inf = 0.5 and perfect re-entry: each missile delivers with p = 0.5
-    classes = Classes(k_now=one, q_now=half, q_inf=half, rv_now=one, growth=one, rate=np.zeros((1, n)),
+    classes = Classes(k_now=one, kf_now=one * 0, q_now=half, q_inf=half, rv_now=one, growth=one,
+                      rate=np.zeros((1, n)), full_share=one, catch_up=one * 0, catch_months=24,
                       deploy_k=np.zeros((1, n)), effect=one, launchers0=np.full((1, n), 4.0),
                       launcher_step=one, reach_km=np.full((1, n), 10_000.0), flight_row=np.array([0]),
                       icbm=-1, icbm_table=np.zeros((months + 1, n), np.float32))
-    targets = Targets(distance_km=np.array([5_000.0]), defended=np.array([defended]), pk=np.array([0.5]),
-                      interceptors=np.array([8.0]), shots=4)
+    layers = 1 if defended else 0  # one layer over the region, engaging the class
+    targets = Targets(distance_km=np.array([5_000.0]), covers=np.ones((layers, 1), bool),
+                      engages=np.ones((layers, 1), bool), since=np.zeros(layers, np.int64),
+                      pk=np.full((layers, n), 0.5), interceptors=np.full((layers, n), 8.0),
+                      shots=np.full(layers, 4, np.int64))
     out = Deliveries(reliability=np.zeros((1, 11), np.int32), evaluate=np.array([0]), expected=out_e,
-                     arrive=out_a, final_reliability=np.zeros(n))
-    run_missiles(0, 1, 0, classes, targets, np.ones((1, 1, n), np.uint8), np.full((1, n), 10.0, np.float32), out)
+                     arrive=out_a, allocated=np.zeros_like(out_e), final_reliability=np.zeros(n),
+                     flights=np.zeros((1, n)), mated=np.zeros((1, n)))
+    armed = Arming(armed_from=np.zeros((1, n), np.int64), multi_from=np.zeros((1, n), np.int64),
+                   multi_k=np.ones((1, n)))
+    run_missiles(0, 1, 0, classes, armed, targets, np.ones((1, 1, n), np.uint8), np.full((1, n), 10.0, np.float32),
+                 out)
     return float(out_e[0, 0, 0]), float(out_a[0, 0, 0])
 
 
@@ -71,13 +79,15 @@ def test_deliverable_warheads_by_hand():
 
 def test_delivery_grows_with_flights_and_shortfalls_shrink():
     one = np.ones(1)
-    table = delivery_table(one * 3, one * 0.2, one * 0.05, one * 0.7, one * 0.5, one * 1.0, 24)
+    # 3 flights so far, none full-range; one flight a month, half of them full-range
+    table = delivery_table(one * 3, one * 0, one * 0.2, one * 0.05, one * 0.7, one * 0.5, one * 1.0, one * 0.5, 24)
     assert table[0, 0] == pytest.approx(0.8 * 0.7)
     assert np.all(np.diff(table[:, 0]) > 0)
     r = (1 + 24 / 3) ** -0.5  # after 24 more flights (one a month)
-    by_hand = (1 - (0.05 + 0.15 * r)) * (1 - 0.3 * r)
+    r_full = (1 + 12) ** -0.5  # … of which 12 full-range, from none
+    by_hand = (1 - (0.05 + 0.15 * r)) * (1 - 0.3 * r_full)
     assert table[-1, 0] == pytest.approx(by_hand, rel=1e-6)
-    assert delivery(24, 3.0, 0.2, 0.05, 0.7, 0.5, 1.0) == pytest.approx(by_hand)
+    assert delivery(24, 3.0, 0.0, 0.2, 0.05, 0.7, 0.5, 1.0, 0.5) == pytest.approx(by_hand)
 
 
 def scenario(tmp_path, name, measures):

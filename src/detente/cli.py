@@ -270,9 +270,28 @@ def _print_compare(results: Results, dates: list[str]) -> None:
     for row in tables.to_horizon(results, summary):
         table.add_row(row["scenario"], row["to_n"], row["delay"], row["halted"], row["lasted"])
     out.print(table)
+    _print_threat(results, summary)
     _print_regions(results, [d for d in dates if tables.evaluated(results, d)])
     out.print(f"{results.attrs['samples']:,} samples · seed {results.attrs['seed']} · "
               "differences are paired (same draws); '>' values beyond the horizon show as –")
+
+
+def _print_threat(results: Results, summary: tables.Summary) -> None:
+    """Warhead designs validated, militarised crises and ICBM flights to the horizon."""
+    rows = tables.threat(results, summary)
+    if not results.designs and all(r["crises"] == "–" for r in rows):
+        return
+    table = Table(title=f"Threat and risk of war to the horizon ({results.months[-1]}): "
+                        "P(design validated) (change vs baseline); crises and flights median (90 %)")
+    table.add_column("scenario")
+    for design in results.designs:
+        table.add_column(f"P({design})", justify="right")
+    for column in ("crises", "Δ crises", "ICBM flights", "Δ ICBM flights"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(row["scenario"], *row["designs_short"], row["crises"], row["crises_change"], row["icbm_flights"],
+                      row["icbm_flights_change"])
+    out.print(table)
 
 
 def _print_regions(results: Results, dates: list[str]) -> None:

@@ -98,6 +98,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
             long_range = np.mean([controls.running[plan.control_row(f"flights:{c}")] for c in LONG_RANGE], axis=0)
             rate = crisis_rate(branch, crisis, calm, collapse, tested, long_range)
             values["crises"] = (rate[begin - branch:].sum(axis=0, dtype=np.float64) / 12.0).astype(np.float32)
+            values["crisis_per_year"] = rate[-1].copy()
             crisis_stage(plan, rate, tally, base_crisis, mode)
         values["months_to_threshold"] = np.where(
             reached == NEVER, np.nan, np.maximum(reached - begin, 0)).astype(np.float32)
@@ -159,6 +160,7 @@ def missile_stage(plan: Plan, classes, armed, draws, running: np.ndarray, assemb
     for j, region in enumerate(plan.missiles.regions):
         values[f"deliverable:{region.id}"] = out.expected[j, -1].copy()  # not a view: blocks add up
         values[f"p_arrive:{region.id}"] = out.arrive[j, -1].copy()
+        values[f"allocated:{region.id}"] = out.allocated[j, -1].copy()
     for c, cls in enumerate(plan.missiles.classes):
         values[f"flights:{cls.id}"] = out.flights[c].astype(np.float32)
     return values

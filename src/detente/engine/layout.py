@@ -12,9 +12,9 @@ from ..compile.deal import DealPlan
 from ..compile.plan import Plan
 from ..inputs.vocabulary import MAX_TRIGGERS
 from ..metrics import BREAKOUT_BINS, BREAKOUT_WEAPONS, KG_BINS
+from ..model.crisis import CrisisDraws
 from ..model.deal import Behaviour, DealDraws, DealPath, Phases, Restricted, Triggers, Verification
 from ..model.fissile import Controls, Enrichment, Pairing, Reactors, Stocks, Tallies, Tests, Weapons
-from ..model.crisis import CrisisDraws
 from ..model.missiles import Classes, Deliveries, Targets, delivery_table
 from ..model.production import feed_per_product, reactor_pu_kg_per_year, swu_per_kg
 from ..months import NEVER, format_month

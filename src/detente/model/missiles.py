@@ -254,9 +254,9 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
             for j in range(n_j):
                 owner[j] = -1
                 for c in range(n_c):
-                    if cap[c] > 0.0 and reach_km[c, s] >= distance_km[j]:
-                        if owner[j] < 0 or reach_km[c, s] < reach_km[owner[j], s]:
-                            owner[j] = c
+                    reaches = cap[c] > 0.0 and reach_km[c, s] >= distance_km[j]
+                    if reaches and (owner[j] < 0 or reach_km[c, s] < reach_km[owner[j], s]):
+                        owner[j] = c
                 if owner[j] >= 0:
                     owned[owner[j]] += 1.0
             for j in range(n_j):

@@ -64,6 +64,9 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
     if "icbm_reliability" in results.metrics:
         add("fan", "icbm_reliability", charts.fan_chart(results, "icbm_reliability", since=since),
             "Chance an ICBM delivers its warhead in a test: flight reliability × re-entry.")
+    if "crisis_per_year" in results.metrics:
+        add("threat", "crisis_per_year", charts.fan_chart(results, "crisis_per_year", since=since),
+            "Expected militarised crises a year on the peninsula, evaluated each January from the start.")
     own = results.attrs.get("observations_file", "")  # the run's own file, else the profile's bundled ones
     known = observations(own or "profile", profile=results.attrs["profile"]) if results.attrs["start"] <= "1994-01" \
         else None
@@ -104,6 +107,8 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
                      "cells": [c["text"] + (f" · Δ {c['delta']}" if c["delta"] else "") for c in r["cells"]]}
                     for r in tables.regions(results, results.months[-1], summary)],
         "reliable": reliable,
+        "designs": results.designs,
+        "threat": tables.threat(results, summary),
         "appendix": _appendix(results),
         "backtest": backtest,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
-from scipy.stats import norm
 from pydantic import TypeAdapter
+from scipy.stats import norm
 
 from ..errors import InputError
 from ..histograms import CountBins, mean_from_counts, quantiles

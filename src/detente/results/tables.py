@@ -111,6 +111,38 @@ def to_horizon(results: Results, summary: Summary | None = None) -> list[dict]:
     return rows
 
 
+def threat(results: Results, summary: Summary | None = None) -> list[dict]:
+    """At the horizon, per scenario: P(each warhead design validated) with its paired change
+    (90 % interval), expected militarised crises from the start with the change, and expected
+    ICBM flight tests with the change; cells formatted."""
+    end = results.months[-1]
+    summary = summary or Summary(results, [end])
+    rows = []
+    for scenario in results.scenarios:
+        designs, short = [], []
+        for design in results.designs:
+            p = summary.get(scenario, f"p_design:{design}", end)
+            d = summary.get(scenario, f"delta:p_design:{design}", end)
+            text = percent(p["mean"]) if p else "–"
+            short.append(text + (f" ({signed_percent(d['mean'])})" if d else ""))
+            if d:
+                text += f" (Δ {signed_percent(d['mean'])}; {signed_percent(d['p5'])} to {signed_percent(d['p95'])})"
+            designs.append(text)
+        cells = {key: interval(summary.get(scenario, metric, end)) for key, metric in (
+            ("crises", "crises"), ("crises_change", "delta:crises"), ("icbm_flights", "flights:icbm"),
+            ("icbm_flights_change", "delta:flights:icbm"))}
+        rows.append({"scenario": scenario, "designs": designs, "designs_short": short, **cells})
+    return rows
+
+
+def signed_percent(value: float | None) -> str:
+    """A change in a probability in percentage points, with a true minus sign."""
+    if value is None or not math.isfinite(value):
+        return "–"
+    points = round(100 * value + 0.0)
+    return f"{points:+d} pp".replace("-", "−")
+
+
 def regions(results: Results, date: str, summary: Summary | None = None) -> list[dict]:
     """Deliverable warheads by region at ``date``: expected number (median, 90 %), P(≥ 1
     arrives) and the paired change, one cell per scenario."""

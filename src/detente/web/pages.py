@@ -46,6 +46,7 @@ def comparison(results: Results) -> dict:
     summary = tables.Summary(results, sorted({*dates, results.months[-1]}))
     return {"tables": [{"date": d, "rows": tables.buys(results, [d], summary)} for d in dates],
             "horizon": tables.to_horizon(results, summary), "threshold": results.attrs["threshold"],
+            "threat": tables.threat(results, summary), "designs": results.designs,
             "end": results.months[-1], "baseline": results.baseline}
 
 
