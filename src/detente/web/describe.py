@@ -7,7 +7,7 @@ import re
 import yaml
 
 from ..inputs.bibliography import load_bibliography
-from ..inputs.scenario import FacilityMeasure, FlightTestMoratorium, Moratorium, Scenario, ShipOut
+from ..inputs.scenario import FacilityMeasure, FlightTestMoratorium, Moratorium, Scenario, ShipOut, TestSiteClosure
 from ..months import format_month
 
 MORATORIA = {
@@ -80,8 +80,13 @@ def describe(scenario: Scenario, profile) -> dict:
             elif isinstance(m, ShipOut):
                 measures.append(f"Ship out {spread(m.pu_share, percent=True)} of separated plutonium and "
                                 f"{spread(m.heu_share, percent=True)} of weapon-grade uranium when the phase completes")
+            elif isinstance(m, TestSiteClosure):
+                what = "Demolish" if m.method == "demolish" else "Close and seal"
+                measures.append(f"{what} the nuclear test site" + (f" — {m.note}" if m.note else ""))
             elif isinstance(m, Moratorium):
-                measures.append(MORATORIA[m.kind] + (f" — {m.note}" if m.note else ""))
+                text = "Ratify the Comprehensive Nuclear-Test-Ban Treaty (CTBT)" if m.ctbt_step == "ratify" \
+                    else MORATORIA[m.kind]
+                measures.append(text + (f" — {m.note}" if m.note else ""))
         incentives = []
         for inc in phase.incentives:
             text = INCENTIVES[inc.kind]
