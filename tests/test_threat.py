@@ -141,8 +141,9 @@ def one_class(n=1, rate=1.0, catch=0.0, launchers=4.0, p=0.5, reach=10_000.0):
 
 
 def no_layers(j=1, c=1, n=1, distance=(5_000.0,)):
-    return Targets(distance_km=np.array(distance), covers=np.zeros((0, j), bool), engages=np.zeros((0, c), bool),
-                   since=np.zeros(0, np.int64), pk=np.zeros((0, n)), interceptors=np.zeros((0, n)),
+    return Targets(distance_km=np.array(distance), covers=np.full((j, 1), -1, np.int64),
+                   signature=np.zeros(j, np.int64), engages=np.zeros((0, c), bool),
+                   since=np.zeros(0, np.int64), kill=np.zeros((0, n)), interceptors=np.zeros((0, n)),
                    shots=np.zeros(0, np.int64))
 
 
@@ -199,9 +200,10 @@ def test_layered_defences_by_hand():
     classes = base._replace(**{f: np.repeat(getattr(base, f), 2, axis=0) for f in (
         "k_now", "kf_now", "q_now", "q_inf", "rv_now", "growth", "rate", "full_share", "catch_up", "deploy_k",
         "effect", "launchers0", "launcher_step", "reach_km")}, flight_row=np.array([0, 0]))
-    targets = Targets(distance_km=np.array([5_000.0]), covers=np.array([[True], [True]]),
+    targets = Targets(distance_km=np.array([5_000.0]), covers=np.array([[0, 1]]), signature=np.zeros(1, np.int64),
                       engages=np.array([[True, True], [True, False]]), since=np.array([0, 1]),
-                      pk=np.array([[0.5], [1.0]]), interceptors=np.array([[8.0], [2.0]]), shots=np.array([2, 1]))
+                      kill=1 - (1 - np.array([[0.5], [1.0]])) ** np.array([[2], [1]]),
+                      interceptors=np.array([[8.0], [2.0]]), shots=np.array([2, 1]))
     out = outputs(2, c=c, evaluate=np.array([0, 1]))
     run_missiles(0, 2, 0, classes, armed_now(c), targets, np.ones((1, 2, n), np.uint8),
                  np.full((2, n), 8.0, np.float32), out)

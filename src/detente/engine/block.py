@@ -94,8 +94,9 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         if crisis is not None:
             collapse = path.collapse if path is not None else np.full(n, NEVER, dtype=np.int64)
             calm = (calm_months(branch, size - branch, done, deal.tension, collapse) if path is not None
-                    else np.zeros((size - branch, n)))
-            long_range = np.mean([controls.running[plan.control_row(f"flights:{c}")] for c in LONG_RANGE], axis=0)
+                    else np.zeros((size - branch, n), dtype=np.float32))
+            long_range = sum(controls.running[plan.control_row(f"flights:{c}")].astype(np.float32)
+                             for c in LONG_RANGE) / len(LONG_RANGE)
             rate = crisis_rate(branch, crisis, calm, collapse, tested, long_range)
             values["crises"] = (rate[begin - branch:].sum(axis=0, dtype=np.float64) / 12.0).astype(np.float32)
             values["crisis_per_year"] = rate[-1].copy()

@@ -310,14 +310,19 @@ def targets(plan: Plan, draws: Draws) -> Targets:
     regions = [r.id for r in force.regions]
     classes = [c.id for c in force.classes]
     n = len(draws["weapons.pu_kg"])
+    over = [[i for i, (_, layer) in enumerate(layers) if r in layer.regions] for r in regions]
+    covers = np.full((len(regions), max([len(x) for x in over] + [1])), -1, dtype=np.int64)
+    for j, ids in enumerate(over):
+        covers[j, :len(ids)] = ids
+    signature = [next(k for k, row in enumerate(covers) if (row == covers[j]).all()) for j in range(len(regions))]
     return Targets(
         distance_km=plan.distances,
-        covers=np.array([[r in layer.regions for r in regions] for _, layer in layers], dtype=bool).reshape(
-            len(layers), len(regions)),
+        covers=covers, signature=np.array(signature, dtype=np.int64),
         engages=np.array([[c in layer.engages for c in classes] for _, layer in layers], dtype=bool).reshape(
             len(layers), len(classes)),
         since=np.array([max(layer.since - plan.grid.start, -1) for _, layer in layers], dtype=np.int64),
-        pk=_stack([draws[f"{stem}.pk_per_shot"] for stem, _ in layers], n),
+        kill=_stack([1.0 - (1.0 - draws[f"{stem}.pk_per_shot"]) ** layer.shots_per_warhead
+                     for stem, layer in layers], n),
         interceptors=_stack([draws[f"{stem}.interceptors"] for stem, _ in layers], n),
         shots=np.array([layer.shots_per_warhead for _, layer in layers], dtype=np.int64),
     )

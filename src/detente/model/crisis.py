@@ -31,9 +31,9 @@ def calm_months(first: int, months: int, done: np.ndarray, tension: np.ndarray, 
     """(M, n) tension reduction in force from grid month ``first``: the tension weight of every
     completed phase (capped at 1) until the deal collapses; ``done`` (P, n) grid months."""
     t = first + np.arange(months)[:, None]
-    calm = np.zeros((months, done.shape[1]))
+    calm = np.zeros((months, done.shape[1]), dtype=np.float32)
     for p in np.flatnonzero(tension):
-        calm += tension[p] * (t >= done[p])
+        calm += np.float32(tension[p]) * (t >= done[p])
     return np.minimum(calm, 1.0) * (t < collapse)
 
 
@@ -51,10 +51,12 @@ def crisis_rate(first: int, draws: CrisisDraws, calm: np.ndarray, collapse: np.n
     (n,) grid month of a deal's collapse (beyond the grid if none), ``tests`` (M, n) bool nuclear
     tests, ``long_range`` (M, n) share of long-range classes flight-testing."""
     months = calm.shape[0]
+    f32 = np.float32
     t = first + np.arange(months)[:, None]
-    after = (t >= collapse) & (t < collapse + np.rint(draws.window_months))
-    rate = draws.base_per_year * (1.0 - draws.tension_relief * calm)
-    rate *= 1.0 + draws.after_collapse * after
-    rate *= 1.0 + draws.after_test * recent(tests, TEST_MEMORY_MONTHS)
-    rate *= 1.0 + draws.long_range_flights * long_range
-    return rate.astype(np.float32)
+    after = (t >= collapse) & (t < collapse + np.rint(draws.window_months).astype(np.int64))
+    rate = 1.0 - draws.tension_relief.astype(f32) * calm.astype(f32, copy=False)
+    rate *= draws.base_per_year.astype(f32)
+    rate *= 1.0 + draws.after_collapse.astype(f32) * after
+    rate *= 1.0 + draws.after_test.astype(f32) * recent(tests, TEST_MEMORY_MONTHS)
+    rate *= 1.0 + draws.long_range_flights.astype(f32) * long_range.astype(f32, copy=False)
+    return rate

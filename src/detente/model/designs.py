@@ -23,16 +23,18 @@ def test_months(allowed: np.ndarray, uniforms: np.ndarray, chance: np.ndarray) -
 def validated_from(tests: np.ndarray, needed: np.ndarray) -> np.ndarray:
     """(D, n) int64 month index (from the branch) each design is validated, ``NEVER_ARMED`` if not
     within the run; ``needed`` (D, n) further tests each design needs, in the order tests go."""
-    done = np.cumsum(tests, axis=0, dtype=np.int32)  # tests so far, at the end of each month
+    n = tests.shape[1]
     own = np.rint(needed).astype(np.int64)
-    target = np.cumsum(own, axis=0)
+    target = np.cumsum(own, axis=0)  # the k-th test validates the design needing the k-th in turn
+    samples, months = np.nonzero(tests.T)  # every test, by sample then month
+    count = np.bincount(samples, minlength=n)
+    first = np.cumsum(count) - count  # where each sample's tests start in `months`
     out = np.full(target.shape, NEVER_ARMED, dtype=np.int64)
-    months = done.shape[0]
     for d in range(target.shape[0]):
-        reached = done >= target[d]  # (M, n); monotone in the month
-        first = np.argmax(reached, axis=0)
-        hit = reached[first, np.arange(reached.shape[1])] if months else np.zeros(target.shape[1], bool)
-        out[d] = np.where(own[d] == 0, 0, np.where(hit, first, NEVER_ARMED))
+        reached = count >= target[d]
+        at = np.where(reached, first + target[d] - 1, 0)
+        month = months[at] if months.size else np.zeros(n, dtype=np.int64)
+        out[d] = np.where(own[d] == 0, 0, np.where(reached, month, NEVER_ARMED))
     return out
 
 

@@ -72,10 +72,11 @@ class Targets(NamedTuple):
     """Target regions (J) and missile-defence layers (L)."""
 
     distance_km: np.ndarray  # (J,) from the launch site
-    covers: np.ndarray  # (L, J) bool the layer defends the region
+    covers: np.ndarray  # (J, K) int64 the layers defending each region, padded with -1
+    signature: np.ndarray  # (J,) int64 regions with the same defence layers share a number
     engages: np.ndarray  # (L, C) bool the layer can engage the class
     since: np.ndarray  # (L,) int64 grid month the layer enters service
-    pk: np.ndarray  # (L, n) per-shot kill chance of an interceptor
+    kill: np.ndarray  # (L, n) chance a salvo of `shots` interceptors kills a warhead, 1 − (1 − pk)^shots
     interceptors: np.ndarray  # (L, n)
     shots: np.ndarray  # (L,) int64 interceptors fired per warhead
 
@@ -122,35 +123,50 @@ def delivery_table(k_now, kf_now, q_now, q_inf, rv_now, growth, rate, full_share
 
 
 @kernel
-def arrivals(j, s, t, sent, p, targets, eff, leak):
-    """Expected warheads arriving in region ``j`` and log P(none arrives) when ``sent[c]``
-    warheads fly on each class (``eff``, ``leak`` are scratch arrays of L and C)."""
+def arrivals(j, s, t, sent, p, targets, eff, chance_of_none):
+    """Expected warheads arriving in region ``j`` when ``sent[c]`` warheads fly on each class,
+    and (if ``chance_of_none``) log P(none arrives), else 0 (``eff`` is scratch of L)."""
     covers, engages, since = targets.covers, targets.engages, targets.since
-    n_l, n_c = engages.shape
-    for layer in range(n_l):
-        eff[layer] = 0.0
-        if covers[layer, j] and t >= since[layer]:
+    n_k = covers.shape[1]
+    n_c = sent.shape[0]
+    for k in range(n_k):
+        layer = covers[j, k]
+        if layer < 0:
+            break
+        eff[k] = 0.0
+        if t >= since[layer]:
             load = 0.0
             for c in range(n_c):
                 if engages[layer, c]:
                     load += sent[c]
             if load > 0.0:
-                shots = targets.shots[layer]
-                kill = 1.0 - (1.0 - targets.pk[layer, s]) ** shots
-                eff[layer] = min(1.0, targets.interceptors[layer, s] / shots / load) * kill
+                eff[k] = min(1.0, targets.interceptors[layer, s] / targets.shots[layer] / load) * targets.kill[layer, s]
     expected = 0.0
     log_none = 0.0
     for c in range(n_c):
         if sent[c] <= 0.0:
             continue
         through = 1.0
-        for layer in range(n_l):
-            if eff[layer] > 0.0 and engages[layer, c]:
-                through *= 1.0 - eff[layer]
-        leak[c] = through
+        for k in range(n_k):
+            layer = covers[j, k]
+            if layer < 0:
+                break
+            if eff[k] > 0.0 and engages[layer, c]:
+                through *= 1.0 - eff[k]
         expected += sent[c] * p[c] * through
-        log_none += sent[c] * math.log1p(-p[c] * through)
+        if chance_of_none:
+            log_none += sent[c] * math.log1p(-p[c] * through)
     return expected, log_none
+
+
+@kernel
+def twin(j, mask, signature):
+    """An earlier region reached by the same classes under the same defences (its deliveries are
+    the same), or -1."""
+    for j2 in range(j):
+        if mask[j2] == mask[j] and signature[j2] == signature[j]:
+            return j2
+    return -1
 
 
 @kernel
@@ -172,7 +188,6 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
     cnt_reliability, evaluate, final_rel = out.reliability, out.evaluate, out.final_reliability
     n_c, n = k_now.shape
     n_j = distance_km.shape[0]
-    n_l = targets.shots.shape[0]
     nrel = cnt_reliability.shape[1]
     top = icbm_table.shape[0] - 1
     months = np.zeros((n_c, n))  # months of flight testing since t0, with catch-up months counted in
@@ -185,9 +200,11 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
     sent = np.empty(n_c)
     total = np.empty(n_c)
     owned = np.empty(n_c)
+    reached = np.empty(n_c)
+    share = np.empty(n_c)
     owner = np.empty(n_j, dtype=np.int64)
-    eff = np.empty(max(n_l, 1))
-    leak = np.empty(n_c)
+    mask = np.empty(n_j, dtype=np.int64)  # bit c: class c reaches the region
+    eff = np.empty(max(targets.covers.shape[1], 1))
     for t in range(t0, t1):
         i = t - t0
         row = evaluate[i]
@@ -233,15 +250,25 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
                     if p[order[b2]] > p[order[best]]:
                         best = b2
                 order[a], order[best] = order[best], order[a]
+            for j in range(n_j):  # which classes reach each region
+                mask[j] = 0
+                for c in range(n_c):
+                    if reach_km[c, s] >= distance_km[j]:
+                        mask[j] |= 1 << c
             for j in range(n_j):  # the whole arsenal aimed at region j
+                same = twin(j, mask, targets.signature)
+                if same >= 0:  # the same classes and the same defences as a region before it
+                    out.expected[j, row, s] = out.expected[same, row, s]
+                    out.arrive[j, row, s] = out.arrive[same, row, s]
+                    continue
                 left = assembled[i, s]
                 for a in range(n_c):
                     c = order[a]
                     sent[c] = 0.0
-                    if reach_km[c, s] >= distance_km[j] and left > 0.0:
+                    if mask[j] >> c & 1 and left > 0.0:
                         sent[c] = min(left, cap[c])
                         left -= sent[c]
-                expected, log_none = arrivals(j, s, t, sent, p, targets, eff, leak)
+                expected, log_none = arrivals(j, s, t, sent, p, targets, eff, True)
                 out.expected[j, row, s] = expected
                 out.arrive[j, row, s] = 1.0 - math.exp(log_none)
             # additive allocation: one arsenal, each region to the shortest-range armed class reaching it
@@ -251,29 +278,30 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
                 total[c] = min(left, cap[c]) if left > 0.0 else 0.0
                 left -= total[c]
                 owned[c] = 0.0
+                reached[c] = 0.0
             for j in range(n_j):
                 owner[j] = -1
                 for c in range(n_c):
-                    reaches = cap[c] > 0.0 and reach_km[c, s] >= distance_km[j]
-                    if reaches and (owner[j] < 0 or reach_km[c, s] < reach_km[owner[j], s]):
-                        owner[j] = c
+                    if reach_km[c, s] >= distance_km[j]:
+                        reached[c] += 1.0
+                        if cap[c] > 0.0 and (owner[j] < 0 or reach_km[c, s] < reach_km[owner[j], s]):
+                            owner[j] = c
                 if owner[j] >= 0:
                     owned[owner[j]] += 1.0
+            for c in range(n_c):  # warheads per region; a class nowhere the shortest spreads over all it reaches
+                spread = owned[c] if owned[c] > 0.0 else reached[c]
+                share[c] = total[c] / spread if spread > 0.0 else 0.0
             for j in range(n_j):
+                same = twin(j, mask, targets.signature)
+                if same >= 0 and owner[same] == owner[j]:
+                    out.allocated[j, row, s] = out.allocated[same, row, s]
+                    continue
+                any_sent = False
                 for c in range(n_c):
-                    sent[c] = 0.0
-                    if total[c] <= 0.0 or reach_km[c, s] < distance_km[j]:
-                        continue
-                    if owned[c] > 0.0:
-                        sent[c] = total[c] / owned[c] if owner[j] == c else 0.0
-                    else:  # a class that is nowhere the shortest reach spreads over all it reaches
-                        reached = 0.0
-                        for j2 in range(n_j):
-                            if reach_km[c, s] >= distance_km[j2]:
-                                reached += 1.0
-                        sent[c] = total[c] / reached
-                expected, _ = arrivals(j, s, t, sent, p, targets, eff, leak)
-                out.allocated[j, row, s] = expected
+                    mine = owner[j] == c if owned[c] > 0.0 else mask[j] >> c & 1
+                    sent[c] = share[c] if mine and total[c] > 0.0 else 0.0
+                    any_sent = any_sent or sent[c] > 0.0
+                out.allocated[j, row, s] = arrivals(j, s, t, sent, p, targets, eff, False)[0] if any_sent else 0.0
             for c in range(n_c):
                 out.mated[c, s] = total[c]
     for c in range(n_c):
