@@ -50,7 +50,9 @@ def kernel_case(defended: bool):
                       rate=np.zeros((1, n)), full_share=one, catch_up=one * 0, catch_months=24,
                       deploy_k=np.zeros((1, n)), effect=one, launchers0=np.full((1, n), 4.0),
                       launcher_step=one, reach_km=np.full((1, n), 10_000.0), flight_row=np.array([0]),
-                      icbm=-1, icbm_table=np.zeros((months + 1, n), np.float32))
+                      extra_class=np.zeros(0, np.int64), extra_k_now=np.zeros((0, n)), extra_kf_now=np.zeros((0, n)),
+                      extra_q_now=np.zeros((0, n)), extra_reach=np.zeros((0, n)), icbm=-1,
+                      icbm_table=np.zeros((months + 1, n), np.float32))
     layers = 1 if defended else 0  # one layer over the region, engaging the class
     targets = Targets(distance_km=np.array([5_000.0]), covers=np.array([[0 if defended else -1]]),
                       signature=np.zeros(1, np.int64),

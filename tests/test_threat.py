@@ -131,13 +131,18 @@ def test_lofted_only_icbm_flights_make_the_reliable_month_later(profile):
     assert np.allclose(lofted.horizon("flights:icbm").values, full.horizon("flights:icbm").values)
 
 
+def no_extras(n):  # no catch-up types
+    return {"extra_class": np.zeros(0, np.int64), "extra_k_now": np.zeros((0, n)), "extra_kf_now": np.zeros((0, n)),
+            "extra_q_now": np.zeros((0, n)), "extra_reach": np.zeros((0, n))}
+
+
 def one_class(n=1, rate=1.0, catch=0.0, launchers=4.0, p=0.5, reach=10_000.0):
     half, one = np.full((1, n), p), np.ones((1, n))
     return Classes(k_now=one, kf_now=one * 0, q_now=1 - half, q_inf=1 - half, rv_now=one, growth=one,
                    rate=np.full((1, n), rate), full_share=one, catch_up=np.full((1, n), catch), catch_months=24,
                    deploy_k=np.zeros((1, n)), effect=one, launchers0=np.full((1, n), launchers),
                    launcher_step=one, reach_km=np.full((1, n), reach), flight_row=np.array([0]),
-                   icbm=-1, icbm_table=np.zeros((200, n), np.float32))
+                   **no_extras(n), icbm=-1, icbm_table=np.zeros((200, n), np.float32))
 
 
 def no_layers(j=1, c=1, n=1, distance=(5_000.0,)):
@@ -177,6 +182,27 @@ def test_a_collapse_brings_more_flights_than_the_no_deal_rate():
     assert after[0.0] == pytest.approx(24.0)  # the no-deal rate, one a month
     assert after[0.5] == pytest.approx(24.0 + 0.5 * 36)
     assert flights[0.5, 48] == pytest.approx(12.0)  # nothing flies during the halt
+
+
+def test_the_catch_up_tests_the_type_flown_least():
+    """The same halt with a catch-up type (flown once, like the Hwasong-19): the lead keeps the
+    baseline rate, the 18 months' worth of catch-up flights go to the other type, and once that
+    type is deployed and better it carries the class's deliveries."""
+    running = np.ones((1, 72, 1), np.uint8)
+    running[0, 12:48] = 0
+    base = one_class(catch=0.5)
+    classes = base._replace(q_now=np.full((1, 1), 0.9), q_inf=np.full((1, 1), 0.05),
+                            extra_class=np.array([0]), extra_k_now=np.ones((1, 1)), extra_kf_now=np.zeros((1, 1)),
+                            extra_q_now=np.full((1, 1), 0.1), extra_reach=np.full((1, 1), 10_000.0))
+    evaluate = np.full(72, -1)
+    evaluate[-1] = 0
+    out = outputs(72, evaluate=evaluate)
+    run_missiles(0, 72, 0, classes, armed_now(), no_layers(), running, np.full((72, 1), 10.0, np.float32), out)
+    assert float(out.flights[0, 0]) == pytest.approx(36 + 18)  # every flight counted for the class
+    lead = delivery(36, 1.0, 0.0, 0.9, 0.05, 1.0, 1.0, 1.0, 1.0)
+    other = delivery(18, 1.0, 0.0, 0.1, 0.05, 1.0, 1.0, 1.0, 1.0)
+    assert other > lead  # by hand: 1 − (0.05 + 0.05/19) against 1 − (0.05 + 0.85/37)
+    assert float(out.expected[0, 0, 0]) == pytest.approx(4 * other)
 
 
 def test_multiple_warheads_fill_the_launchers():

@@ -299,8 +299,24 @@ def missile_classes(plan: Plan, draws: Draws) -> Classes:
         launcher_step=np.power(1.0 + stack("launcher_growth_per_year"), 1.0 / 12.0),
         reach_km=np.vstack([draws[f"missile.{t.id}.range_km"] for t in leads]),
         flight_row=np.array([plan.control_row(f"flights:{c.id}") for c in classes], dtype=np.int64),
-        icbm=icbm, icbm_table=table,
+        **extras(force, draws, n), icbm=icbm, icbm_table=table,
     )
+
+
+def extras(force, draws: Draws, n: int) -> dict[str, np.ndarray]:
+    """The catch-up types of every class (flown least), as the missile kernel's ``extra_*`` arrays."""
+    found = [(k, t) for k, c in enumerate(force.classes) for t in force.catch_up(c)]
+
+    def rows(values) -> np.ndarray:
+        return np.vstack(values) if found else np.zeros((0, n))
+
+    flown = [t.record.successes + t.record.failures + (t.record.unknown if force.unknown_as_failure else 0)
+             for _, t in found]
+    return {"extra_class": np.array([k for k, _ in found], dtype=np.int64),
+            "extra_k_now": rows([np.full(n, float(f)) for f in flown]),
+            "extra_kf_now": rows([np.full(n, float(t.record.full_range)) for _, t in found]),
+            "extra_q_now": rows([1.0 - draws[f"missile.{t.id}.reliability_now"] for _, t in found]),
+            "extra_reach": rows([draws[f"missile.{t.id}.range_km"] for _, t in found])}
 
 
 def targets(plan: Plan, draws: Draws) -> Targets:

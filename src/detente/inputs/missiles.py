@@ -90,8 +90,11 @@ class MissileClass(_Model):
     # share of future flights on a full-range trajectory (the re-entry shortfall shrinks only with
     # these); absent: every flight counts, as before trajectories were recorded
     full_range_share: Fraction = EVERY_FLIGHT
-    # after a flight-test halt ends, the share of the forgone flights made up (over `catch_up_months`)
+    # after a flight-test halt ends, the share of the forgone flights made up (over `catch_up_months`),
+    # flown by these types (those flown least; none: by the lead)
     catch_up_share: Fraction = NO_CATCH_UP
+    catch_up_types: list[str] = Field(default_factory=list)
+    catch_up_basis: str | None = None
     survival: Fraction  # pre-launch survival of launchers
     launchers: NonNegative  # at the profile's data date
     launcher_growth_per_year: Annotated[Spec, within(-0.5, 1.0)]
@@ -173,6 +176,12 @@ class MissileForce(_Model):
                 raise ValueError(f"class {c.id!r} names lead type {c.lead!r}, which is not a type")
             if lead.missile_class != c.id:
                 raise ValueError(f"lead type {c.lead!r} is not of class {c.id!r}")
+            for tid in c.catch_up_types:
+                other = next((t for t in self.types if t.id == tid), None)
+                if other is None or other.missile_class != c.id or tid == c.lead:
+                    raise ValueError(f"class {c.id!r}: catch-up type {tid!r} must be another type of the class")
+            if c.catch_up_types and not (c.catch_up_basis or "").strip():
+                raise ValueError(f"class {c.id!r}: `catch_up_types` needs a one-line `catch_up_basis`")
         return self
 
     def missile_class(self, class_id: str) -> MissileClass:
@@ -188,6 +197,10 @@ class MissileForce(_Model):
 
     def lead(self, c: MissileClass) -> MissileType:
         return next(t for t in self.types if t.id == c.lead)
+
+    def catch_up(self, c: MissileClass) -> list[MissileType]:
+        """The types a class's catch-up flights go to (none: its lead)."""
+        return [next(t for t in self.types if t.id == tid) for tid in c.catch_up_types]
 
     def layers(self) -> list[tuple[str, DefenceLayer]]:
         """(parameter stem, layer) of every defence layer; the older ``defence`` block is one
@@ -211,6 +224,10 @@ class MissileForce(_Model):
             a, b = lead.posterior(c.prior_a, c.prior_b, self.unknown_as_failure)
             out[f"missiles.{c.id}.reliability_now"] = Beta(
                 dist="beta", a=a, b=b, source=list(lead.record.source) + list(c.prior_source))
+            for t in self.catch_up(c):
+                a, b = t.posterior(c.prior_a, c.prior_b, self.unknown_as_failure)
+                out[f"missile.{t.id}.reliability_now"] = Beta(
+                    dist="beta", a=a, b=b, source=list(t.record.source) + list(c.prior_source))
         for t in self.types:
             out[f"missile.{t.id}.range_km"] = t.range_km
         for c in self.classes:

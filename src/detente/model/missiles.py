@@ -56,6 +56,12 @@ class Classes(NamedTuple):
     launcher_step: np.ndarray  # monthly launcher growth factor
     reach_km: np.ndarray  # range, km
     flight_row: np.ndarray  # (C,) int64 row of the deal's controls allowing the class's flights
+    # types flown least (X), which a catch-up after a halt tests instead of the lead
+    extra_class: np.ndarray  # (X,) int64 the class of each
+    extra_k_now: np.ndarray  # (X, n) flights so far
+    extra_kf_now: np.ndarray  # (X, n) full-range flights so far
+    extra_q_now: np.ndarray  # (X, n) per-flight failure chance now
+    extra_reach: np.ndarray  # (X, n) range, km
     icbm: int  # row of the ICBM class, or -1
     icbm_table: np.ndarray  # (M + 1, n) float32 ICBM delivery chance after m months of testing
 
@@ -191,6 +197,11 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
     nrel = cnt_reliability.shape[1]
     top = icbm_table.shape[0] - 1
     months = np.zeros((n_c, n))  # months of flight testing since t0, with catch-up months counted in
+    n_x = classes.extra_class.shape[0]
+    extras = np.zeros(n_c, dtype=np.int64)  # catch-up types per class
+    for x in range(n_x):
+        extras[classes.extra_class[x]] += 1
+    extra_months = np.zeros((max(n_x, 1), n))  # … of each catch-up type (catch-up only)
     paused = np.zeros((n_c, n), dtype=np.int64)  # months of the current halt
     backlog = np.zeros((n_c, n))  # catch-up months still to fly
     surge = np.zeros((n_c, n))  # catch-up months flown per month
@@ -203,6 +214,7 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
     reached = np.empty(n_c)
     share = np.empty(n_c)
     owner = np.empty(n_j, dtype=np.int64)
+    reach = np.empty(n_c)  # range of the type carrying each class this month
     mask = np.empty(n_j, dtype=np.int64)  # bit c: class c reaches the region
     eff = np.empty(max(targets.covers.shape[1], 1))
     for t in range(t0, t1):
@@ -218,7 +230,13 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
                         paused[c, s] = 0
                     extra = min(surge[c, s], backlog[c, s])
                     backlog[c, s] -= extra
-                    months[c, s] += 1.0 + extra
+                    months[c, s] += 1.0
+                    if extras[c] == 0:
+                        months[c, s] += extra
+                    else:  # the types flown least are the ones tested fully
+                        for x in range(n_x):
+                            if classes.extra_class[x] == c:
+                                extra_months[x, s] += extra / extras[c]
                 else:
                     paused[c, s] += 1
         if icbm >= 0:
@@ -238,6 +256,19 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
                                   growth[c, s], rate[c, s], full_share[c, s])
                 p[c] = min(chance * effect[c, s], 1.0 - 1e-12)
                 deployed = k_now[c, s] + m * rate[c, s] >= deploy_k[c, s]
+                reach[c] = reach_km[c, s]
+                for x in range(n_x):  # a catch-up type, once deployed and better, carries the class
+                    if classes.extra_class[x] != c:
+                        continue
+                    mx = extra_months[x, s]
+                    if classes.extra_k_now[x, s] + mx * rate[c, s] < deploy_k[c, s]:
+                        continue
+                    other = delivery(mx, classes.extra_k_now[x, s], classes.extra_kf_now[x, s],
+                                     classes.extra_q_now[x, s], q_inf[c, s], rv_now[c, s], growth[c, s], rate[c, s],
+                                     full_share[c, s])
+                    other = min(other * effect[c, s], 1.0 - 1e-12)
+                    if not deployed or other > p[c]:
+                        p[c], reach[c], deployed = other, classes.extra_reach[x, s], True
                 per_missile = multi_k[c, s] if i >= multi_from[c, s] else 1.0
                 cap[c] = 0.0
                 if deployed and i >= armed_from[c, s]:
@@ -253,7 +284,7 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
             for j in range(n_j):  # which classes reach each region
                 mask[j] = 0
                 for c in range(n_c):
-                    if reach_km[c, s] >= distance_km[j]:
+                    if reach[c] >= distance_km[j]:
                         mask[j] |= 1 << c
             for j in range(n_j):  # the whole arsenal aimed at region j
                 same = twin(j, mask, targets.signature)
@@ -282,9 +313,9 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
             for j in range(n_j):
                 owner[j] = -1
                 for c in range(n_c):
-                    if reach_km[c, s] >= distance_km[j]:
+                    if reach[c] >= distance_km[j]:
                         reached[c] += 1.0
-                        if cap[c] > 0.0 and (owner[j] < 0 or reach_km[c, s] < reach_km[owner[j], s]):
+                        if cap[c] > 0.0 and (owner[j] < 0 or reach[c] < reach[owner[j]]):
                             owner[j] = c
                 if owner[j] >= 0:
                     owned[owner[j]] += 1.0
@@ -307,3 +338,7 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
     for c in range(n_c):
         for s in range(n):
             out.flights[c, s] = months[c, s] * rate[c, s]
+    for x in range(n_x):
+        c = classes.extra_class[x]
+        for s in range(n):
+            out.flights[c, s] += extra_months[x, s] * rate[c, s]

@@ -8,6 +8,7 @@ import yaml
 
 from ..inputs.bibliography import load_bibliography
 from ..inputs.scenario import FacilityMeasure, FlightTestMoratorium, Moratorium, Scenario, ShipOut, TestSiteClosure
+from ..inputs.vocabulary import CTBT_STEPS, TEST_SITE_METHODS
 from ..months import format_month
 
 MORATORIA = {
@@ -181,7 +182,8 @@ FORM_DEFAULTS = {
     "name": "my-deal", "title": "My deal", "start": "2027-01", "description": "",
     "phase_name": "First phase", "duration_low": "2", "duration_high": "8",
     "facility_measure": "freeze", "facilities": ["yongbyon-5mwe", "yongbyon-rcl", "yongbyon-uep"],
-    "test_moratorium": True, "flight_classes": ["icbm"], "tension_reduction": False, "declaration": False,
+    "test_moratorium": True, "ctbt": "none", "test_site": "none", "flight_classes": ["icbm"],
+    "tension_reduction": False, "declaration": False,
     "sanctions": ["textiles", "seafood"], "incentives": [],
     "verifier": "IAEA", "detect_low": "0.5", "detect_high": "0.9", "dispute_low": "0.0", "dispute_high": "0.02",
     "lag_low": "0", "lag_high": "2",
@@ -225,6 +227,10 @@ def form_to_yaml(values: dict) -> str:
         measures.append({"kind": values["facility_measure"], "facilities": facilities})
     if values["test_moratorium"]:
         measures.append({"kind": "test-moratorium"})
+    if values["ctbt"] in CTBT_STEPS:
+        measures.append({"kind": "ctbt", "step": values["ctbt"]})
+    if values["test_site"] in TEST_SITE_METHODS:
+        measures.append({"kind": "test-site-closure", "method": values["test_site"]})
     if values["flight_classes"]:
         measures.append({"kind": "flight-test-moratorium", "classes": list(values["flight_classes"])})
     if values["tension_reduction"]:
