@@ -57,7 +57,8 @@ def kernel_case(defended: bool):
     targets = Targets(distance_km=np.array([5_000.0]), covers=np.array([[0 if defended else -1]]),
                       signature=np.zeros(1, np.int64),
                       engages=np.ones((layers, 1), bool), since=np.zeros(layers, np.int64),
-                      kill=np.full((layers, n), 1 - 0.5**4), interceptors=np.full((layers, n), 8.0),
+                      kill=np.full((layers, n), 1 - 0.5**4), coverage=np.ones((layers, n)),
+                      interceptors=np.full((layers, n), 8.0),
                       shots=np.full(layers, 4, np.int64))
     out = Deliveries(reliability=np.zeros((1, 11), np.int32), evaluate=np.array([0]), expected=out_e,
                      arrive=out_a, allocated=np.zeros_like(out_e), final_reliability=np.zeros(n),

@@ -47,6 +47,8 @@ def test_tests_validate_designs_in_order_by_hand():
     assert got[:, 1].tolist() == [4, NEVER_ARMED, 0]
     # sample 2 has no tests: only the designs needing none (0 and 2) are validated
     assert got[:, 2].tolist() == [0, NEVER_ARMED, 0]
+    # design 2 building on design 1: validated no sooner than it (sample 1: never; sample 2: never)
+    assert validated_from(tests, needed, ((), (), (1,)))[2].tolist() == [7, NEVER_ARMED, NEVER_ARMED]
     enables = np.array([[True, False], [False, True], [False, True]])  # (D, C)
     armed = arming(got, enables, np.array([[1.0] * 3, [1.0] * 3, [3.0] * 3]))
     assert armed.armed_from[:, 0].tolist() == [2, 0]  # class 1 by design 1 (validated now)
@@ -83,10 +85,24 @@ def test_a_ratified_ctbt_and_a_closed_site_delay_tests_after_a_collapse(tmp_path
     assert change["halt"] < 0  # a test moratorium changes design maturity
     assert change["ctbt"] < change["halt"] and change["site"] < change["halt"]  # … a CTBT at least as much
     # paired per sample: under the ratified CTBT the deal path is the same and tests only come later
-    halts = r.horizon("months_halted")
-    assert np.array_equal(halts.sel(scenario="halt").values, halts.sel(scenario="ctbt").values)
+    collapsed = r.horizon("collapsed")
     flights = r.horizon("flights:icbm")
-    assert np.allclose(flights.sel(scenario="halt").values, flights.sel(scenario="ctbt").values)
+    for other in ("ctbt", "site"):  # the same deal path: confirmed from afar, the same value
+        assert np.array_equal(collapsed.sel(scenario="halt").values, collapsed.sel(scenario=other).values)
+        assert np.allclose(flights.sel(scenario="halt").values, flights.sel(scenario=other).values)
+
+
+def test_what_can_be_confirmed_from_afar(tmp_path, profile):
+    """A test-site closure is watched by imagery and a CTBTO visit confirms the test halt, so a
+    test-halt phase with them is confirmable; a CTBTO visit does not confirm an unverified freeze."""
+    from detente.compile.deal import compile_deal
+
+    def informs(measures):
+        path = one_phase(tmp_path, "x", measures)
+        return compile_deal(detente.load_scenario(path), profile, profile.start).informs[0]
+
+    assert informs([{"kind": "test-moratorium"}, {"kind": "test-site-closure"}, {"kind": "ctbto-visit"}]) == 1.0
+    assert informs([{"kind": "freeze", "all_facilities": True}, {"kind": "ctbto-visit"}]) == 0.0
 
 
 def test_unvalidated_designs_deliver_nothing(profile):
@@ -148,7 +164,8 @@ def one_class(n=1, rate=1.0, catch=0.0, launchers=4.0, p=0.5, reach=10_000.0):
 def no_layers(j=1, c=1, n=1, distance=(5_000.0,)):
     return Targets(distance_km=np.array(distance), covers=np.full((j, 1), -1, np.int64),
                    signature=np.zeros(j, np.int64), engages=np.zeros((0, c), bool),
-                   since=np.zeros(0, np.int64), kill=np.zeros((0, n)), interceptors=np.zeros((0, n)),
+                   since=np.zeros(0, np.int64), kill=np.zeros((0, n)), coverage=np.zeros((0, n)),
+                   interceptors=np.zeros((0, n)),
                    shots=np.zeros(0, np.int64))
 
 
@@ -218,9 +235,9 @@ def test_multiple_warheads_fill_the_launchers():
 
 
 def test_layered_defences_by_hand():
-    """Two classes (p = 0.5 each, 4 launchers) at one region with two layers: layer A (8
-    interceptors, 2 shots, pk 0.5) engages both classes, layer B (2 interceptors, 1 shot, pk 1)
-    only class 0; B enters service in month 1, after the first evaluation."""
+    """Two classes (p = 0.5 each, 4 launchers) at one region with two layers acting in turn:
+    layer A (8 interceptors, 2 shots, pk 0.5) engages both classes, layer B (2 interceptors, 1
+    shot, pk 1) only class 0, on what got past A; B enters service in month 1."""
     n, c = 1, 2
     base = one_class()
     classes = base._replace(**{f: np.repeat(getattr(base, f), 2, axis=0) for f in (
@@ -228,14 +245,15 @@ def test_layered_defences_by_hand():
         "effect", "launchers0", "launcher_step", "reach_km")}, flight_row=np.array([0, 0]))
     targets = Targets(distance_km=np.array([5_000.0]), covers=np.array([[0, 1]]), signature=np.zeros(1, np.int64),
                       engages=np.array([[True, True], [True, False]]), since=np.array([0, 1]),
-                      kill=1 - (1 - np.array([[0.5], [1.0]])) ** np.array([[2], [1]]),
+                      kill=1 - (1 - np.array([[0.5], [1.0]])) ** np.array([[2], [1]]), coverage=np.ones((2, 1)),
                       interceptors=np.array([[8.0], [2.0]]), shots=np.array([2, 1]))
     out = outputs(2, c=c, evaluate=np.array([0, 1]))
     run_missiles(0, 2, 0, classes, armed_now(c), targets, np.ones((1, 2, n), np.uint8),
                  np.full((2, n), 8.0, np.float32), out)
     eff_a = min(1, 8 / 2 / 8) * (1 - 0.5**2)  # 8 warheads at layer A: it engages half
     assert float(out.expected[0, 0, 0]) == pytest.approx(8 * 0.5 * (1 - eff_a))
-    eff_b = min(1, 2 / 1 / 4) * 1.0  # 4 warheads of class 0 at layer B
+    # month 1: B, inner, faces class 0's leakers of A only: 4 × (1 − eff_a) warheads
+    eff_b = min(1, 2 / 1 / (4 * (1 - eff_a))) * 1.0
     by_hand = 4 * 0.5 * (1 - eff_a) * (1 - eff_b) + 4 * 0.5 * (1 - eff_a)
     assert float(out.expected[0, 1, 0]) == pytest.approx(by_hand)
 
@@ -259,6 +277,30 @@ def test_additive_allocation_splits_one_arsenal():
     assert sent.sum() == pytest.approx(8.0)  # 6 on the first class in order, 2 on the other
     assert allocated.sum() == pytest.approx(8 * 0.5)
     assert allocated.sum() < aimed.sum()
+
+
+def test_allocation_aims_at_every_region_and_shares_interceptors():
+    """A small arsenal that all goes to the most effective class, the long-range one: the near
+    region is then aimed at by it too (not left empty because a short-range class, given no
+    warheads, reaches it). One layer over both regions (4 interceptors, 1 shot, kill 1, half its
+    footprint) shares its interceptors between them under the allocation."""
+    base = one_class(launchers=10.0)
+    classes = base._replace(**{f: np.repeat(getattr(base, f), 2, axis=0) for f in (
+        "k_now", "kf_now", "rv_now", "growth", "rate", "full_share", "catch_up", "deploy_k",
+        "effect", "launchers0", "launcher_step")}, q_now=np.array([[0.5], [0.1]]), q_inf=np.array([[0.5], [0.1]]),
+        reach_km=np.array([[1_000.0], [12_000.0]]), flight_row=np.array([0, 0]))
+    targets = Targets(distance_km=np.array([500.0, 10_000.0]), covers=np.array([[0], [0]]),
+                      signature=np.zeros(2, np.int64), engages=np.ones((1, 2), bool), since=np.zeros(1, np.int64),
+                      kill=np.ones((1, 1)), coverage=np.full((1, 1), 0.5), interceptors=np.full((1, 1), 4.0),
+                      shots=np.ones(1, np.int64))
+    out = outputs(1, j=2, c=2, evaluate=np.array([0]))
+    run_missiles(0, 1, 0, classes, armed_now(2), targets, np.ones((1, 1, 1), np.uint8),
+                 np.full((1, 1), 8.0, np.float32), out)
+    assert out.mated[:, 0].tolist() == [0.0, 8.0]  # all on the more reliable long-range class
+    # all 8 aimed at one region: half fly in the footprint (4), all 4 engaged: 4 of 8 get through
+    assert out.expected[:, 0, 0].tolist() == pytest.approx([8 * 0.9 * 0.5] * 2)
+    # allocated: 4 per region, 2 in the footprint, 2 interceptors each: 2 of 4 get through
+    assert out.allocated[:, 0, 0].tolist() == pytest.approx([4 * 0.9 * 0.5] * 2)
 
 
 def test_the_older_defence_block_still_validates_and_runs(tmp_path):

@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..inputs.profile import Enrichment, Profile, Reactor
 from ..inputs.scenario import FacilityMeasure, FlightTestMoratorium, Moratorium, Scenario, ShipOut, TestSiteClosure
 from ..inputs.uncertain import _Spec
-from ..inputs.vocabulary import ACTIVITIES, BINDS_AT_START, CONFIRMS_TESTS, LEVELS, NTM_VERIFIABLE, TEST_BANS
+from ..inputs.vocabulary import ACTIVITIES, BINDS_AT_START, LEVELS, NTM_VERIFIABLE, TEST_BANS
 
 # months before nuclear tests may resume after a collapse, by what the deal did (profile parameters)
 TEST_DELAYS = {"sign": "deal.restart.ctbt_signed", "ratify": "deal.restart.ctbt_ratified",
@@ -184,9 +184,8 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
         received.append(tuple(gets))
         covers.append(tuple(regimes))
         seen_from_afar = bool(phase.measures) and all(m.kind in NTM_VERIFIABLE for m in phase.measures)
-        confirmed = any(m.kind in CONFIRMS_TESTS for m in phase.measures)
-        if phase.verification or seen_from_afar or confirmed:
-            informs[i] = 1.0  # compliance can be confirmed: on site, by national technical means or the CTBTO
+        if phase.verification or seen_from_afar:
+            informs[i] = 1.0  # compliance can be confirmed: on site, or from afar (NTM, imagery, the CTBTO)
     for trigger in scenario.triggers:
         stem = f"{scenario.name}.trigger.{trigger.id}"
         params[f"{stem}.rate_per_year"] = trigger.rate_per_year

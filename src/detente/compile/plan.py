@@ -119,6 +119,12 @@ class Plan:
         out[self.evaluation_months] = 1
         return out
 
+    @cached_property
+    def design_requires(self) -> tuple[tuple[int, ...], ...]:
+        """Per design, the indices of the designs it builds on."""
+        ids = [d.id for d in self.profile.designs]
+        return tuple(tuple(ids.index(r) for r in d.requires) for d in self.profile.designs)
+
     def control_row(self, name: str) -> int:
         return self.control_rows.index(name)
 

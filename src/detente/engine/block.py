@@ -20,7 +20,7 @@ from ..model.crisis import calm_months, crisis_rate
 from ..model.deal import run_deal
 from ..model.designs import arming, test_months, validated_from
 from ..model.fissile import Controls, run_months
-from ..model.missiles import run_missiles
+from ..model.missiles import NEVER_ARMED, run_missiles
 from ..months import NEVER
 from . import layout
 from .accumulate import HISTORY, BlockOutput, Tally
@@ -84,7 +84,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
                    layout.pairing(tally, n, mode, base))
         values = {m: final[i].astype(np.float32) for i, m in enumerate(MATERIAL)}
         tested = test_months(controls.running[plan.control_row("nuclear-tests")], shared.tests, tests.future_p)
-        validated = validated_from(tested, needed)
+        validated = validated_from(tested, needed, plan.design_requires)
         design_stage(plan, validated, base_validated, tally, mode)
         begin = plan.grid.index(scenario.start)
         if classes is not None:
@@ -188,19 +188,26 @@ def design_stage(plan: Plan, validated: np.ndarray, base: np.ndarray, tally: Tal
 
 
 def by_design(plan: Plan, validated: np.ndarray, mated: np.ndarray) -> dict[str, np.ndarray]:
-    """Warheads on missiles at the horizon by design: each class's warheads are of the first
-    design (in the profile's order) validated by then that arms it."""
+    """Warheads on missiles at the horizon by design: each class's warheads are of the
+    multiple-warhead design that sets its warheads per missile, if one is validated by then, else
+    of the design validated earliest that arms it."""
     designs = plan.profile.designs
-    classes = [c.id for c in plan.missiles.classes]
     last = plan.grid.size - 1 - plan.branch
-    out = {f"warheads_by_design:{d.id}": np.zeros(mated.shape[1], dtype=np.float32) for d in designs}
-    for c, cid in enumerate(classes):
-        taken = np.zeros(mated.shape[1], dtype=bool)
-        for d, design in enumerate(designs):
-            if cid in design.classes:
-                mine = ~taken & (validated[d] <= last)
-                out[f"warheads_by_design:{design.id}"] += np.where(mine, mated[c], 0.0).astype(np.float32)
-                taken |= mine
+    n = mated.shape[1]
+    several = np.array([d.warheads_per_missile.quantile(0.0) > 1 for d in designs], dtype=bool)
+    out = {f"warheads_by_design:{d.id}": np.zeros(n, dtype=np.float32) for d in designs}
+    for c, cls in enumerate(plan.missiles.classes):
+        arms = [k for k, d in enumerate(designs) if cls.id in d.classes]
+        if not arms:
+            continue
+        months = validated[arms]  # (A, n)
+        ready = months <= last
+        # the multiple-warhead design first, then the earliest validated
+        rank = np.where(ready, months, NEVER_ARMED).astype(np.float64) - np.where(several[arms, None] & ready, 1e15, 0)
+        pick = np.argmin(rank, axis=0)
+        for a, k in enumerate(arms):
+            mine = ready[a] & (pick == a)
+            out[f"warheads_by_design:{designs[k].id}"] += np.where(mine, mated[c], 0.0).astype(np.float32)
     return out
 
 

@@ -275,11 +275,10 @@ def missile_classes(plan: Plan, draws: Draws) -> Classes:
         return np.vstack([draws[f"missiles.{c.id}.{key}"] for c in classes])
 
     leads = [force.lead(c) for c in classes]
-    flown = [t.record.successes + t.record.failures
-             + (t.record.unknown if force.unknown_as_failure else 0) for t in leads]
+    flown = np.array([t.flights(force.unknown_as_failure) for t in leads], dtype=float).reshape(len(leads), 2)
     n = len(draws["weapons.pu_kg"])
-    k_now = np.repeat(np.array(flown, dtype=float)[:, None], n, axis=1)
-    kf_now = np.repeat(np.array([t.record.full_range for t in leads], dtype=float)[:, None], n, axis=1)
+    k_now = np.repeat(flown[:, :1], n, axis=1)
+    kf_now = np.repeat(flown[:, 1:], n, axis=1)
     rate = stack("tests_per_year") / 12.0
     q_now, q_inf = 1.0 - stack("reliability_now"), stack("failure_floor")
     rv_now, growth, full_share = stack("reentry"), stack("growth"), stack("full_range_share")
@@ -310,11 +309,10 @@ def extras(force, draws: Draws, n: int) -> dict[str, np.ndarray]:
     def rows(values) -> np.ndarray:
         return np.vstack(values) if found else np.zeros((0, n))
 
-    flown = [t.record.successes + t.record.failures + (t.record.unknown if force.unknown_as_failure else 0)
-             for _, t in found]
+    flown = [t.flights(force.unknown_as_failure) for _, t in found]
     return {"extra_class": np.array([k for k, _ in found], dtype=np.int64),
-            "extra_k_now": rows([np.full(n, float(f)) for f in flown]),
-            "extra_kf_now": rows([np.full(n, float(t.record.full_range)) for _, t in found]),
+            "extra_k_now": rows([np.full(n, float(k)) for k, _ in flown]),
+            "extra_kf_now": rows([np.full(n, float(f)) for _, f in flown]),
             "extra_q_now": rows([1.0 - draws[f"missile.{t.id}.reliability_now"] for _, t in found]),
             "extra_reach": rows([draws[f"missile.{t.id}.range_km"] for _, t in found])}
 
@@ -337,8 +335,9 @@ def targets(plan: Plan, draws: Draws) -> Targets:
         engages=np.array([[c in layer.engages for c in classes] for _, layer in layers], dtype=bool).reshape(
             len(layers), len(classes)),
         since=np.array([max(layer.since - plan.grid.start, -1) for _, layer in layers], dtype=np.int64),
-        kill=_stack([1.0 - (1.0 - draws[f"{stem}.pk_per_shot"]) ** layer.shots_per_warhead
-                     for stem, layer in layers], n),
+        kill=_stack([1.0 - (1.0 - draws[f"{stem}.pk_per_shot"] * draws["defence.interceptor_derating"])
+                     ** layer.shots_per_warhead for stem, layer in layers], n),
+        coverage=_stack([draws[f"{stem}.coverage"] for stem, _ in layers], n),
         interceptors=_stack([draws[f"{stem}.interceptors"] for stem, _ in layers], n),
         shots=np.array([layer.shots_per_warhead for _, layer in layers], dtype=np.int64),
     )

@@ -34,6 +34,7 @@ class _Model(BaseModel):
 EVERY_FLIGHT = Fixed(value=1, judgement=True,
                      basis="not given in this evidence: every flight counts as a full-range one")
 NO_CATCH_UP = Fixed(value=0, judgement=True, basis="not given in this evidence: flights resume at the baseline rate")
+IN_FULL = Fixed(value=1, judgement=True, basis="not given in this evidence: taken in full")
 
 
 class Record(_Model):
@@ -42,18 +43,21 @@ class Record(_Model):
     successes: int = Field(ge=0)
     failures: int = Field(ge=0)
     unknown: int = Field(0, ge=0)
-    full_range: int = Field(0, ge=0)  # flights on a full-range (standard) trajectory; the rest were lofted or short
+    # flights on a full-range (standard) trajectory, the rest lofted or short; absent: every flight counts
+    full_range: int | None = Field(None, ge=0)
     through: Month
     source: list[str] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _within(self) -> Record:
-        if self.full_range > self.successes + self.failures + self.unknown:
+        if self.full_range is not None and self.full_range > self.successes + self.failures + self.unknown:
             raise ValueError("`full_range` flights cannot exceed the flights recorded")
         return self
 
 
 class MissileType(_Model):
+    """A missile type with its flight record."""
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str
     missile_class: MissileClassId = Field(alias="class")
@@ -62,6 +66,13 @@ class MissileType(_Model):
     first_flight: Month
     record: Record
     note: str | None = None
+
+    def flights(self, unknown_as_failure: bool = False) -> tuple[int, int]:
+        """(flights, full-range flights) counted for reliability growth; with no trajectory
+        recorded every flight counts as full-range."""
+        flown = self.record.successes + self.record.failures + (self.record.unknown if unknown_as_failure else 0)
+        full = self.record.full_range
+        return flown, flown if full is None else min(full, flown)
 
     def posterior(self, a: float, b: float, unknown_as_failure: bool = False) -> tuple[float, float]:
         """Beta posterior parameters of the per-flight success chance."""
@@ -129,6 +140,9 @@ class DefenceLayer(_Model):
     since: Month
     interceptors: NonNegative
     pk_per_shot: Fraction
+    # share of the warheads aimed at a covered region that fly within the layer's footprint
+    # (a point defence of some sites: below 1)
+    coverage: Fraction = IN_FULL
     shots_per_warhead: int = Field(ge=1, le=16)
     shots_basis: str | None = None
     note: str | None = None
@@ -152,7 +166,8 @@ class MissileForce(_Model):
     classes: list[MissileClass]
     regions: list[Region]
     defence: Defence | None = None  # older form: one homeland layer over the `defended` regions
-    defences: list[DefenceLayer] = Field(default_factory=list)
+    defences: list[DefenceLayer] = Field(default_factory=list)  # per region, outer layers first
+    interceptor_derating: Fraction = IN_FULL  # per-shot kill chance in combat ÷ in tests
     catch_up_months: int = Field(24, ge=1, le=120)  # a class makes up forgone flights over this many months
 
     @model_validator(mode="after")
@@ -213,7 +228,8 @@ class MissileForce(_Model):
             return []
         layer = DefenceLayer.model_construct(  # built from validated parts; in service throughout
             id="homeland", name="Homeland missile defence", regions=covered, engages=[c.id for c in self.classes],
-            since=0, interceptors=d.interceptors, pk_per_shot=d.pk_per_shot, shots_per_warhead=d.shots_per_warhead)
+            since=0, interceptors=d.interceptors, pk_per_shot=d.pk_per_shot, coverage=IN_FULL,
+            shots_per_warhead=d.shots_per_warhead)
         return [("defence", layer)]
 
     def parameters(self) -> dict[str, _Spec]:
@@ -238,6 +254,8 @@ class MissileForce(_Model):
         for stem, layer in self.layers():
             out[f"{stem}.pk_per_shot"] = layer.pk_per_shot
             out[f"{stem}.interceptors"] = layer.interceptors
+            out[f"{stem}.coverage"] = layer.coverage
+        out["defence.interceptor_derating"] = self.interceptor_derating
         return out
 
 

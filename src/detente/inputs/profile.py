@@ -190,6 +190,7 @@ class Design(_Model):
     warheads_per_missile: Annotated[Spec, within(1, 20)]
     yield_kt: Positive
     tests_needed: Annotated[Spec, within(0, 50)]
+    requires: list[str] = Field(default_factory=list)  # designs it builds on: validated no sooner than they are
     status: str  # what the six tests and analysts say of it today
     source: list[str] = Field(min_length=1)
 
@@ -240,6 +241,10 @@ class Profile(_Model):
         designs = [d.id for d in self.designs]
         if len(designs) != len(set(designs)):
             raise ValueError("design ids must be unique")
+        for k, d in enumerate(self.designs):
+            for other in d.requires:
+                if other not in designs[:k]:
+                    raise ValueError(f"design {d.id!r} requires {other!r}, which is not a design listed before it")
         if self.today < self.start:
             raise ValueError("`today` is before `start`")
         names = self.parameters()

@@ -24,8 +24,9 @@ MAX_TRIGGERS = 3  # outside-event triggers a scenario may name (fixes the shared
 BINDS = ("start", "complete")
 BINDS_AT_START = ("test-moratorium", "ctbt", "flight-test-moratorium")
 Binds = Literal[BINDS]
-# measures whose compliance national technical means confirm (seismic and launch detection)
-NTM_VERIFIABLE = ("test-moratorium", "ctbt", "flight-test-moratorium")
+# measures whose compliance national technical means confirm (seismic and launch detection, imagery
+# of the test site) or the CTBT Organization's visit confirms (the test halt, not other measures)
+NTM_VERIFIABLE = ("test-moratorium", "ctbt", "flight-test-moratorium", "test-site-closure", "ctbto-visit")
 TEST_BANS = ("test-moratorium", "ctbt")  # measures that stop nuclear tests
 # the CTBT in two legal steps: signature (an obligation not to defeat the treaty's object) and
 # ratification (a binding ban, withdrawal only on six months' notice, with the IMS and inspections)
@@ -34,8 +35,7 @@ CtbtStep = Literal[CTBT_STEPS]
 # what is done to the nuclear test site: tunnels closed and sealed, or portals and tunnels demolished
 TEST_SITE_METHODS = ("close", "demolish")
 TestSiteMethod = Literal[TEST_SITE_METHODS]
-# measures that let the other side confirm that no test took place (a confidence measure)
-CONFIRMS_TESTS = ("ctbto-visit",)
+
 # whether a flight-test moratorium covers satellite launches: the DPRK refrains (covered), the other
 # side accepts them (excluded), or the parties never agreed, so a launch may be ruled a breach (disputed)
 SPACE_LAUNCH_SCOPES = ("covered", "excluded", "disputed")

@@ -20,9 +20,10 @@ def test_months(allowed: np.ndarray, uniforms: np.ndarray, chance: np.ndarray) -
     return (allowed != 0) & (uniforms < chance)
 
 
-def validated_from(tests: np.ndarray, needed: np.ndarray) -> np.ndarray:
+def validated_from(tests: np.ndarray, needed: np.ndarray, requires: tuple[tuple[int, ...], ...] = ()) -> np.ndarray:
     """(D, n) int64 month index (from the branch) each design is validated, ``NEVER_ARMED`` if not
-    within the run; ``needed`` (D, n) further tests each design needs, in the order tests go."""
+    within the run; ``needed`` (D, n) further tests each design needs, in the order tests go;
+    ``requires[d]`` the earlier designs ``d`` builds on (validated no sooner than they are)."""
     n = tests.shape[1]
     own = np.rint(needed).astype(np.int64)
     target = np.cumsum(own, axis=0)  # the k-th test validates the design needing the k-th in turn
@@ -35,6 +36,8 @@ def validated_from(tests: np.ndarray, needed: np.ndarray) -> np.ndarray:
         at = np.where(reached, first + target[d] - 1, 0)
         month = months[at] if months.size else np.zeros(n, dtype=np.int64)
         out[d] = np.where(own[d] == 0, 0, np.where(reached, month, NEVER_ARMED))
+        for base in requires[d] if d < len(requires) else ():
+            np.maximum(out[d], out[base], out=out[d])
     return out
 
 

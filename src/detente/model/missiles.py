@@ -17,12 +17,14 @@ Launchers grow at a yearly rate from the data date.
 Deliverable warheads to a region, *if the whole arsenal were aimed there*: assembled warheads are
 allotted to the armed classes that reach it, most effective first, at most one missile per
 launcher; each arrives with probability reliability × test-to-combat derating × pre-launch
-survival, times the share that leaks through every defence layer covering the region that can
-engage the class (a layer engages ``interceptors ÷ shots`` warheads, each killed with
-``1 − (1 − pk)^shots``). Reported per sample: the expected number and P(at least one arrives).
-The *additive allocation* splits one arsenal across regions by a targeting rule: each region is
-aimed at by the shortest-range armed class that reaches it (long-range missiles are kept for the
-targets only they can reach), each class's warheads spread evenly over its regions.
+survival, times the share that gets past the region's defence layers, which act in turn, outer
+first, each on what got past the ones before it (a layer engages, of the warheads within its
+footprint, up to ``interceptors ÷ shots``, each killed with ``1 − (1 − pk·derating)^shots``).
+Reported per sample: the expected number and P(at least one arrives). The *additive allocation*
+splits one arsenal across regions by a targeting rule: each region is aimed at by the
+shortest-range class given warheads that reaches it (long-range missiles are kept for the targets
+only they can reach), each class's warheads spread evenly over its regions, and a layer's
+interceptors are shared evenly by the regions it defends.
 """
 
 from __future__ import annotations
@@ -82,7 +84,8 @@ class Targets(NamedTuple):
     signature: np.ndarray  # (J,) int64 regions with the same defence layers share a number
     engages: np.ndarray  # (L, C) bool the layer can engage the class
     since: np.ndarray  # (L,) int64 grid month the layer enters service
-    kill: np.ndarray  # (L, n) chance a salvo of `shots` interceptors kills a warhead, 1 − (1 − pk)^shots
+    kill: np.ndarray  # (L, n) chance a salvo of `shots` interceptors kills a warhead in combat
+    coverage: np.ndarray  # (L, n) share of the warheads aimed at a region that fly within the layer's footprint
     interceptors: np.ndarray  # (L, n)
     shots: np.ndarray  # (L,) int64 interceptors fired per warhead
 
@@ -129,39 +132,44 @@ def delivery_table(k_now, kf_now, q_now, q_inf, rv_now, growth, rate, full_share
 
 
 @kernel
-def arrivals(j, s, t, sent, p, targets, eff, chance_of_none):
+def arrivals(j, s, t, sent, p, targets, stock, through, chance_of_none):
     """Expected warheads arriving in region ``j`` when ``sent[c]`` warheads fly on each class,
-    and (if ``chance_of_none``) log P(none arrives), else 0 (``eff`` is scratch of L)."""
+    and (if ``chance_of_none``) log P(none arrives), else 0. The region's layers act in turn,
+    outer first, each on the warheads that got past the ones before it: a layer engages the
+    share ``coverage`` of them that fly within its footprint, up to ``interceptors × stock ÷
+    shots`` (``stock`` (L,): the share of its interceptors defending this region), each killed
+    with its salvo chance. ``through`` is scratch (C,): the share of each class's warheads left."""
     covers, engages, since = targets.covers, targets.engages, targets.since
     n_k = covers.shape[1]
     n_c = sent.shape[0]
+    for c in range(n_c):
+        through[c] = 1.0
     for k in range(n_k):
         layer = covers[j, k]
         if layer < 0:
             break
-        eff[k] = 0.0
-        if t >= since[layer]:
-            load = 0.0
-            for c in range(n_c):
-                if engages[layer, c]:
-                    load += sent[c]
-            if load > 0.0:
-                eff[k] = min(1.0, targets.interceptors[layer, s] / targets.shots[layer] / load) * targets.kill[layer, s]
+        if t < since[layer]:
+            continue
+        load = 0.0
+        for c in range(n_c):
+            if engages[layer, c]:
+                load += sent[c] * through[c]
+        if load <= 0.0:
+            continue
+        inside = targets.coverage[layer, s] * load
+        engaged = min(1.0, targets.interceptors[layer, s] * stock[layer] / targets.shots[layer] / inside)
+        killed = targets.coverage[layer, s] * engaged * targets.kill[layer, s]
+        for c in range(n_c):
+            if engages[layer, c]:
+                through[c] *= 1.0 - killed
     expected = 0.0
     log_none = 0.0
     for c in range(n_c):
         if sent[c] <= 0.0:
             continue
-        through = 1.0
-        for k in range(n_k):
-            layer = covers[j, k]
-            if layer < 0:
-                break
-            if eff[k] > 0.0 and engages[layer, c]:
-                through *= 1.0 - eff[k]
-        expected += sent[c] * p[c] * through
+        expected += sent[c] * p[c] * through[c]
         if chance_of_none:
-            log_none += sent[c] * math.log1p(-p[c] * through)
+            log_none += sent[c] * math.log1p(-p[c] * through[c])
     return expected, log_none
 
 
@@ -216,7 +224,11 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
     owner = np.empty(n_j, dtype=np.int64)
     reach = np.empty(n_c)  # range of the type carrying each class this month
     mask = np.empty(n_j, dtype=np.int64)  # bit c: class c reaches the region
-    eff = np.empty(max(targets.covers.shape[1], 1))
+    n_l = targets.shots.shape[0]
+    whole = np.ones(max(n_l, 1))  # every layer's interceptors, when the whole arsenal is aimed at one region
+    stock = np.ones(max(n_l, 1))
+    through = np.empty(n_c)
+    hit = np.zeros(n_j, dtype=np.bool_)
     for t in range(t0, t1):
         i = t - t0
         row = evaluate[i]
@@ -241,7 +253,9 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
                     paused[c, s] += 1
         if icbm >= 0:
             for s in range(n):
-                reliability = icbm_table[min(int(months[icbm, s]), top), s]
+                m = min(months[icbm, s], float(top))
+                lo = int(m)  # between whole months of testing (catch-up months are fractional)
+                reliability = icbm_table[lo, s] + (m - lo) * (icbm_table[min(lo + 1, top), s] - icbm_table[lo, s])
                 b = min(int(reliability * (nrel - 1)), nrel - 1)
                 cnt_reliability[t, max(b, 0)] += 1
                 if t == t1 - 1:
@@ -299,10 +313,11 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
                     if mask[j] >> c & 1 and left > 0.0:
                         sent[c] = min(left, cap[c])
                         left -= sent[c]
-                expected, log_none = arrivals(j, s, t, sent, p, targets, eff, True)
+                expected, log_none = arrivals(j, s, t, sent, p, targets, whole, through, True)
                 out.expected[j, row, s] = expected
                 out.arrive[j, row, s] = 1.0 - math.exp(log_none)
-            # additive allocation: one arsenal, each region to the shortest-range armed class reaching it
+            # additive allocation: one arsenal, each region to the shortest-range class given warheads
+            # that reaches it; a layer's interceptors are shared evenly by the regions it defends
             left = assembled[i, s]
             for a in range(n_c):
                 c = order[a]
@@ -313,26 +328,42 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
             for j in range(n_j):
                 owner[j] = -1
                 for c in range(n_c):
-                    if reach[c] >= distance_km[j]:
+                    if mask[j] >> c & 1 and total[c] > 0.0:
                         reached[c] += 1.0
-                        if cap[c] > 0.0 and (owner[j] < 0 or reach[c] < reach[owner[j]]):
+                        if owner[j] < 0 or reach[c] < reach[owner[j]]:
                             owner[j] = c
                 if owner[j] >= 0:
                     owned[owner[j]] += 1.0
             for c in range(n_c):  # warheads per region; a class nowhere the shortest spreads over all it reaches
                 spread = owned[c] if owned[c] > 0.0 else reached[c]
                 share[c] = total[c] / spread if spread > 0.0 else 0.0
+            for layer in range(n_l):
+                stock[layer] = 0.0
             for j in range(n_j):
+                hit[j] = False
+                for c in range(n_c):
+                    mine = owner[j] == c if owned[c] > 0.0 else mask[j] >> c & 1
+                    hit[j] = hit[j] or (mine and total[c] > 0.0)
+                if hit[j]:
+                    for k in range(targets.covers.shape[1]):
+                        layer = targets.covers[j, k]
+                        if layer < 0:
+                            break
+                        stock[layer] += 1.0
+            for layer in range(n_l):
+                stock[layer] = 1.0 / stock[layer] if stock[layer] > 0.0 else 1.0
+            for j in range(n_j):
+                if not hit[j]:
+                    out.allocated[j, row, s] = 0.0
+                    continue
                 same = twin(j, mask, targets.signature)
-                if same >= 0 and owner[same] == owner[j]:
+                if same >= 0 and owner[same] == owner[j] and hit[same]:
                     out.allocated[j, row, s] = out.allocated[same, row, s]
                     continue
-                any_sent = False
                 for c in range(n_c):
                     mine = owner[j] == c if owned[c] > 0.0 else mask[j] >> c & 1
                     sent[c] = share[c] if mine and total[c] > 0.0 else 0.0
-                    any_sent = any_sent or sent[c] > 0.0
-                out.allocated[j, row, s] = arrivals(j, s, t, sent, p, targets, eff, False)[0] if any_sent else 0.0
+                out.allocated[j, row, s] = arrivals(j, s, t, sent, p, targets, stock, through, False)[0]
             for c in range(n_c):
                 out.mated[c, s] = total[c]
     for c in range(n_c):
