@@ -11,6 +11,7 @@ from detente.errors import InputError
 from detente.inputs.profile import load_profile
 
 BUNDLED = Path(detente.__file__).parent / "evidence" / "profiles" / "dprk.yaml"
+J = {"judgement": True, "basis": "test"}
 
 
 def write_profile(tmp_path, change):
@@ -98,3 +99,70 @@ def test_unknown_scenario():
 def test_bundled_profile_every_parameter_has_provenance(profile):
     for name, spec in profile.parameters().items():
         assert spec.source or (spec.judgement and spec.basis), name
+
+
+# -- the input boundary: duplicate keys, alias bombs, nesting, long phase chains --------------
+
+def test_duplicate_yaml_keys_are_an_error(tmp_path):
+    path = tmp_path / "dup.yaml"
+    path.write_text("name: dup\ntitle: dup\nstart: 2027-01\nphases: []\nphases: []\n")
+    with pytest.raises(detente.InputError) as info:
+        detente.load_scenario(str(path))
+    assert "duplicate key 'phases'" in info.value.reason and "line 4" in info.value.reason
+    assert info.value.field == "line 5"
+
+
+def test_a_merge_key_bomb_is_refused(tmp_path):
+    lines = ["a0: &a0 {x: 1, y: 2}"]
+    for k in range(1, 24):  # each level merges the one before twice: 2^23 keys if expanded
+        lines.append(f"a{k}: &a{k} {{p: *a{k - 1}, q: *a{k - 1}}}")
+    lines.append("name: bomb")
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(detente.InputError) as info:
+        detente.load_scenario(str(path))
+    assert "expand this document beyond" in info.value.reason
+
+
+def test_deep_nesting_is_refused(tmp_path):
+    path = tmp_path / "deep.yaml"
+    path.write_text("name: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(detente.InputError) as info:
+        detente.load_scenario(str(path))
+    assert "nesting deeper than" in info.value.reason
+
+
+def test_a_long_chain_of_phases_orders_without_recursion(tmp_path):
+    n = 1500  # beyond Python's recursion limit of about 1,000
+    phases = [{"id": f"p{k}", "name": f"p{k}", "start": {"after": f"p{k - 1}"} if k else {"at": "signature"},
+               "duration_months": {"dist": "fixed", "value": 0, **J}} for k in reversed(range(n))]
+    path = tmp_path / "chain.yaml"
+    path.write_text(yaml.safe_dump({"name": "chain", "title": "chain", "start": "2027-01", "phases": phases}))
+    order = [p.id for p in detente.load_scenario(str(path)).phase_order()]
+    assert order == [f"p{k}" for k in range(n)]
+    phases[-1]["start"] = {"after": "p5"}  # p0 now waits for p5, which waits … for p0
+    path.write_text(yaml.safe_dump({"name": "chain", "title": "chain", "start": "2027-01", "phases": phases}))
+    with pytest.raises(detente.InputError) as info:
+        detente.load_scenario(str(path))
+    assert "cycle" in info.value.reason and "p0" in info.value.reason
+
+
+@pytest.mark.parametrize("field", ["duration_months", "access_lag_months"])
+def test_a_huge_delay_is_refused_not_overflowed(tmp_path, field):
+    """10¹⁹ months would overflow int64 and finish a phase at once; it is an error instead."""
+    huge = {"dist": "fixed", "value": 1e19, **J}
+    one = {"dist": "fixed", "value": 1, **J}
+    phase = {"id": "p", "name": "p", "start": {"at": "signature"}, "duration_months": one,
+             "measures": [{"kind": "freeze", "sites": ["yongbyon"]}],
+             "verification": [{"verifier": "IAEA", "sites": ["yongbyon"], "access_lag_months": one,
+                               "detect_per_month": {"dist": "fixed", "value": 0.5, **J},
+                               "dispute_per_month": {"dist": "fixed", "value": 0, **J}}]}
+    if field == "duration_months":
+        phase[field] = huge
+    else:
+        phase["verification"][0][field] = huge
+    path = tmp_path / "huge.yaml"
+    path.write_text(yaml.safe_dump({"name": "huge", "title": "huge", "start": "2027-01", "phases": [phase]}))
+    with pytest.raises(detente.InputError) as info:
+        detente.load_scenario(str(path))
+    assert field in info.value.field and "≤ 1500" in info.value.reason

@@ -13,7 +13,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from .uncertain import Fixed, Spec, _Spec
-from .validators import Fraction, NonNegative, Positive
+from .validators import Fraction, Months, NonNegative, PerYear, Positive
 
 # the value of an optional mechanism a profile does not describe: it has no effect
 ABSENT = Fixed(value=0, judgement=True, basis="not given in this profile: the mechanism has no effect")
@@ -26,15 +26,15 @@ class _Model(BaseModel):
 class RestartDelays(_Model):
     """Months from a deal's collapse until a restricted facility runs again, by restriction."""
 
-    freeze: NonNegative
-    disable: NonNegative
-    dismantle: NonNegative
+    freeze: Months
+    disable: Months
+    dismantle: Months
     dismantle_never: Fraction  # chance a dismantled facility is never rebuilt
     # before nuclear tests resume after a collapse (optional: older profiles lack them)
-    ctbt_signed: NonNegative = ABSENT  # the DPRK had signed the CTBT
-    ctbt_ratified: NonNegative = ABSENT  # … had ratified it (withdrawal needs six months' notice)
-    test_site_closed: NonNegative = ABSENT  # the test site's tunnels were closed and sealed
-    test_site_demolished: NonNegative = ABSENT  # … its portals and tunnels were demolished
+    ctbt_signed: Months = ABSENT  # the DPRK had signed the CTBT
+    ctbt_ratified: Months = ABSENT  # … had ratified it (six months' notice of withdrawal, once in force)
+    test_site_closed: Months = ABSENT  # the test site's tunnels were closed and sealed
+    test_site_demolished: Months = ABSENT  # … its portals and tunnels were demolished
 
 
 class Dynamics(_Model):
@@ -45,9 +45,9 @@ class Dynamics(_Model):
     reciprocity_sensitivity: NonNegative  # hazard × exp(β · one-sided imbalance)
     tension_relief: Fraction  # hazards × (1 − relief) with tension-reduction in force
     dispute_multiplier: Positive  # hazards × this while a verification dispute lasts
-    dispute_months: Positive
+    dispute_months: Months
     dispute_background: Fraction  # share of a regime's dispute rate that applies while nothing is concealed
-    confirmation_without_verification_months: NonNegative  # months to confirm an unverified phase
+    confirmation_without_verification_months: Months  # months to confirm an unverified phase
     walk_on_detection: Fraction  # chance detected cheating ends the deal
     ntm_detection_per_month: Fraction  # satellites etc. see covert enrichment without on-site verification
     ntm_detection_reactor: Fraction  # … and covert operation of a restricted reactor (thermal signatures)
@@ -55,13 +55,13 @@ class Dynamics(_Model):
     decision_horizon_months: Positive  # months over which the chance of being caught is weighed
     covert_gain_musd_per_year: Positive  # what covert production gains, on the scale of `values`
     suspend_on_detection: Fraction  # a detection short of collapse suspends relief (else it is resolved)
-    suspension_months: NonNegative
+    suspension_months: Months
     verification_confidence: Fraction  # the other side's hazard × (1 − this) with informing verification
     commitment_scale_musd_per_year: Positive  # a side's hazard × S / (S + value it receives)
-    shock_per_year: NonNegative  # outside shocks that hit every deal (launches, exercises, elections)
+    shock_per_year: PerYear  # outside shocks that hit every deal (launches, exercises, elections)
     shock_breach: Fraction  # chance a shock ends the deal
     # satellite launches under a moratorium whose scope was never agreed (optional: older profiles lack them)
-    disputed_launch_per_year: NonNegative = ABSENT  # launches a year while the DPRK holds them permitted
+    disputed_launch_per_year: PerYear = ABSENT  # launches a year while the DPRK holds them permitted
     disputed_launch_breach: Fraction = ABSENT  # chance the other side rules such a launch a breach
     restart_months: RestartDelays
 
@@ -72,10 +72,10 @@ class Crisis(_Model):
     nuclear test]) × (1 + long_range_flights · f)``, where calm is the tension reduction in force
     (0–1) and f the share of long-range missile classes flight-testing."""
 
-    base_per_year: NonNegative  # crises a year with no deal, no recent test and no long-range testing
+    base_per_year: PerYear  # crises a year with no deal, no recent test and no long-range testing
     tension_relief: Fraction  # share of that rate removed while tension-reduction measures are in force
     after_collapse: NonNegative  # the rate × (1 + this) for `window_months` after a deal collapses
-    window_months: Positive
+    window_months: Months
     after_test: NonNegative  # × (1 + this) for 12 months after a nuclear test
     long_range_flights: NonNegative  # × (1 + this · share of IRBM and ICBM classes flight-testing)
 

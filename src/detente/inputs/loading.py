@@ -14,6 +14,83 @@ from ..errors import InputError
 Model = TypeVar("Model", bound=BaseModel)
 
 MAX_FILE_BYTES = 2_000_000
+MAX_NODES = 200_000  # YAML nodes after aliases and merge keys are expanded (a bundled profile has ~9,000)
+MAX_DEPTH = 40  # nesting of mappings and lists (the bundled files reach 7)
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses duplicate keys, and documents whose aliases and merge
+    keys expand beyond ``MAX_NODES`` nodes, nest deeper than ``MAX_DEPTH`` or refer to themselves."""
+
+    _depth = 0
+
+    def compose_node(self, parent, index):
+        self._depth += 1  # bounded before PyYAML's own recursion could exhaust the stack
+        try:
+            if self._depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nesting deeper than {MAX_DEPTH} levels",
+                                                  self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def get_single_data(self):
+        node = self.get_single_node()
+        if node is None:
+            return None
+        _check_size(node)
+        return self.construct_document(node)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge" or not isinstance(key_node, yaml.ScalarNode):
+                    continue
+                if key_node.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        "while reading a mapping", node.start_mark,
+                        f"duplicate key {key_node.value!r} (first on line {seen[key_node.value].line + 1})",
+                        key_node.start_mark)
+                seen[key_node.value] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+def _children(node) -> list:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _check_size(root) -> None:
+    """Count the nodes of the document as aliases expand them (each node's expanded size once,
+    iteratively), refusing cycles, excessive depth and excessive size."""
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        key = id(node)
+        if expanded:
+            on_path.discard(key)
+            kids = _children(node)
+            size[key] = 1 + sum(size[id(k)] for k in kids)
+            depth[key] = 1 + max((depth[id(k)] for k in kids), default=0)
+            if size[key] > MAX_NODES:
+                raise yaml.YAMLError(f"aliases and merge keys expand this document beyond {MAX_NODES:,} nodes")
+            if depth[key] > MAX_DEPTH:
+                raise yaml.YAMLError(f"nesting deeper than {MAX_DEPTH} levels")
+            continue
+        if key in size:
+            continue
+        if key in on_path:
+            raise yaml.YAMLError("an alias refers to a node that contains it")
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((k, False) for k in _children(node) if id(k) not in size)
 
 
 def read_text(path: Path | str) -> str:
@@ -31,15 +108,20 @@ def read_text(path: Path | str) -> str:
 
 
 def read_yaml(path: Path | str) -> Any:
-    """Parse a YAML file safely; errors name the file (and line, when YAML knows it)."""
-    text = read_text(path)
+    """Parse a YAML file safely (see :func:`parse_yaml`); errors name the file."""
+    return parse_yaml(read_text(path), str(path))
+
+
+def parse_yaml(text: str, file: str) -> Any:
+    """Parse YAML text safely — no duplicate keys, bounded aliases, merge keys and nesting;
+    errors name ``file`` (and the line, when YAML knows it)."""
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_BoundedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"not valid YAML: {problem}", file=str(path), field=where) from exc
+        raise InputError(f"not valid YAML: {problem}", file=file, field=where) from exc
 
 
 _TAGS = {"fixed", "uniform", "triangular", "pert", "normal", "lognormal", "beta", "bernoulli",

@@ -20,7 +20,7 @@ from ..errors import InputError
 from ..months import Month
 from .bibliography import EVIDENCE, load_bibliography
 from .loading import read_yaml, validate
-from .validators import Fraction, NonNegative
+from .validators import Fraction, Months, NonNegative, PerYear
 from .vocabulary import (
     MAX_TRIGGERS,
     Binds,
@@ -151,14 +151,14 @@ class Verification(_Model):
     method: list[str] = Field(default_factory=list)
     detect_per_month: Fraction
     dispute_per_month: Fraction
-    access_lag_months: NonNegative
+    access_lag_months: Months
 
 
 class Phase(_Model):
     id: Id
     name: str
     start: Start
-    duration_months: NonNegative
+    duration_months: Months
     measures: list[Measure] = Field(default_factory=list)
     incentives: list[Incentive] = Field(default_factory=list)
     verification: list[Verification] = Field(default_factory=list)
@@ -170,7 +170,7 @@ class Trigger(_Model):
 
     id: Id
     event: str
-    rate_per_year: NonNegative
+    rate_per_year: PerYear
     p_breach: Fraction
     note: str | None = None
 
@@ -202,12 +202,14 @@ class Scenario(_Model):
     @model_validator(mode="after")
     def _phases(self) -> Scenario:
         ids = [p.id for p in self.phases]
-        if len(ids) != len(set(ids)):
+        known = set(ids)
+        if len(ids) != len(known):
             raise ValueError("phase ids must be unique")
         for p in self.phases:
-            if p.start.after is not None and p.start.after not in ids:
+            if p.start.after is not None and p.start.after not in known:
+                listed = ", ".join(ids[:12]) + (f", … ({len(ids)} phases)" if len(ids) > 12 else "")
                 raise ValueError(f"phase {p.id!r} starts after {p.start.after!r}, which is not a phase "
-                                 f"of this scenario (phases: {', '.join(ids)})")
+                                 f"of this scenario (phases: {listed})")
             if p.start.date is not None and p.start.date < self.start:
                 raise ValueError(f"phase {p.id!r} starts before the scenario does")
         self.phase_order()
@@ -216,25 +218,25 @@ class Scenario(_Model):
         return self
 
     def phase_order(self) -> list[Phase]:
-        """Phases so that each comes after the one it waits for; raises on a cycle."""
+        """Phases so that each comes after the one it waits for (linear time, no recursion);
+        raises on a cycle."""
         by_id = {p.id: p for p in self.phases}
+        placed: set[str] = set()
         done: list[str] = []
-        visiting: set[str] = set()
-
-        def visit(pid: str, path: list[str]) -> None:
-            if pid in done:
-                return
-            if pid in visiting:
-                raise ValueError("phase conditions form a cycle: " + " → ".join([*path, pid]))
-            visiting.add(pid)
-            after = by_id[pid].start.after
-            if after is not None:
-                visit(after, [*path, pid])
-            visiting.discard(pid)
-            done.append(pid)
-
         for p in self.phases:
-            visit(p.id, [])
+            chain: list[str] = []  # p, the phase it waits for, that one's, … until a placed one
+            on_chain: set[str] = set()
+            pid: str | None = p.id
+            while pid is not None and pid not in placed:
+                if pid in on_chain:
+                    loop = chain[chain.index(pid):]
+                    raise ValueError("phase conditions form a cycle: " + " → ".join([*loop, pid]))
+                chain.append(pid)
+                on_chain.add(pid)
+                pid = by_id[pid].start.after
+            for q in reversed(chain):
+                placed.add(q)
+                done.append(q)
         return [by_id[pid] for pid in done]
 
     @property

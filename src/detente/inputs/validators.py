@@ -10,11 +10,13 @@ from pydantic import AfterValidator
 from .uncertain import Spec, _Spec
 
 
-def within(low: float | None = None, high: float | None = None):
-    """Validator: every value the spec can produce lies in [low, high]."""
+def within(low: float | None = None, high: float | None = None, tail: float = 0.0):
+    """Validator: every value the spec can produce lies in [low, high] (with ``tail``, all but
+    that share at the top: an unbounded lognormal may reach past a sanity bound so rarely that it
+    never matters, while a typed-in 10¹⁹ is refused)."""
 
     def check(spec: _Spec) -> _Spec:
-        lo, hi = spec.quantile(0.0), spec.quantile(1.0)
+        lo, hi = spec.quantile(0.0), spec.quantile(1.0 - tail)
         if math.isnan(lo) or math.isnan(hi):
             raise ValueError("values must be numbers, not NaN")
         if low is not None and lo < low:
@@ -27,5 +29,8 @@ def within(low: float | None = None, high: float | None = None):
 
 
 NonNegative = Annotated[Spec, within(0)]
+# a span of months the model can hold (the longest grid is 1,500 months; beyond it a delay is "never")
+Months = Annotated[Spec, within(0, 1500, tail=1e-9)]
+PerYear = Annotated[Spec, within(0, 1000, tail=1e-9)]  # a rate of events a year (at most about three a day)
 Fraction = Annotated[Spec, within(0, 1)]
 Positive = Annotated[Spec, within(1e-9)]

@@ -13,6 +13,7 @@ import yaml
 
 from ..api import check
 from ..errors import Conflict, InputError, NotFound
+from ..inputs.loading import parse_yaml
 from ..inputs.missiles import load_missiles
 from ..inputs.profile import load_profile
 from ..inputs.scenario import Scenario, bundled_scenarios, load_scenario
@@ -213,12 +214,12 @@ def safe_yaml(text: str):
                 mark = event.start_mark
                 raise InputError("YAML aliases (*name) are not accepted here; write the value out",
                                  file="scenario.yaml", field=f"line {mark.line + 1}")
-        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
         raise InputError(f"not valid YAML: {problem}", file="scenario.yaml", field=where) from None
+    return parse_yaml(text, "scenario.yaml")  # duplicate keys and nesting bounded too
 
 
 def _entry(sc: Scenario, *, bundled: bool, updated_at: str | None = None) -> dict:
