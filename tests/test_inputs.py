@@ -166,3 +166,14 @@ def test_a_huge_delay_is_refused_not_overflowed(tmp_path, field):
     with pytest.raises(detente.InputError) as info:
         detente.load_scenario(str(path))
     assert field in info.value.field and "≤ 1500" in info.value.reason
+
+
+@pytest.mark.parametrize(("value", "says"), [(True, "not true"), ("2027-01", "unit: month"), ("50", "not '50'")])
+def test_numbers_are_not_coerced(tmp_path, value, says):
+    phase = {"id": "p", "name": "p", "start": {"at": "signature"},
+             "duration_months": {"dist": "fixed", "value": value, **J}}
+    path = tmp_path / "coerced.yaml"
+    path.write_text(yaml.safe_dump({"name": "coerced", "title": "c", "start": "2027-01", "phases": [phase]}))
+    with pytest.raises(detente.InputError) as info:
+        detente.load_scenario(str(path))
+    assert info.value.field.startswith("phases[p].duration_months") and says in info.value.reason

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
@@ -66,6 +66,24 @@ class _Spec(BaseModel):
     judgement: bool = False
     basis: str | None = None
     unit: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strict_numbers(cls, data: Any) -> Any:
+        """No silent coercion: ``true``/``false`` is not a number, and a month ``YYYY-MM`` is one
+        only in a spec whose unit is ``month``."""
+        if not isinstance(data, dict):
+            return data
+        for key, value in data.items():
+            if key in ("source", "judgement", "basis", "unit", "dist", "note"):
+                continue
+            for x in value if isinstance(value, list) else [value]:
+                if isinstance(x, bool):
+                    raise ValueError(f"`{key}` must be a number, not {str(x).lower()}")
+                if isinstance(x, str) and data.get("unit") != "month":
+                    raise ValueError(f"`{key}` must be a number, not {x!r} (a month counts as a number only "
+                                     "in a spec with `unit: month`)")
+        return data
 
     @model_validator(mode="after")
     def _provenance(self, info: ValidationInfo) -> _Spec:
