@@ -191,7 +191,7 @@ def forced_collapse(tmp_path, kind):
     return scenario_file(tmp_path, f"collapse-{kind}", [{
         "id": "p", "name": "p", "start": {"at": "signature"}, "duration_months": fixed(0),
         "measures": [{"kind": kind, "facilities": ["yongbyon-5mwe"]}],
-    }], triggers=[{"id": "t", "event": "certain breach", "rate_per_year": fixed(1e6), "p_breach": fixed(1)}])
+    }], triggers=[{"id": "t", "event": "certain breach", "rate_per_year": fixed(1000), "p_breach": fixed(1)}])
 
 
 def test_restart_is_slower_the_deeper_the_restriction(tmp_path, profile):
