@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._jit import kernel
+from ._jit import inner, kernel
 
 NEVER_ARMED = 2**40  # a month index beyond any grid: no validated design arms the class
 
@@ -131,7 +131,7 @@ def delivery_table(k_now, kf_now, q_now, q_inf, rv_now, growth, rate, full_share
     return flight * rv
 
 
-@kernel
+@inner
 def arrivals(j, s, t, sent, p, targets, stock, through, chance_of_none):
     """Expected warheads arriving in region ``j`` when ``sent[c]`` warheads fly on each class,
     and (if ``chance_of_none``) log P(none arrives), else 0. The region's layers act in turn,
@@ -173,7 +173,7 @@ def arrivals(j, s, t, sent, p, targets, stock, through, chance_of_none):
     return expected, log_none
 
 
-@kernel
+@inner
 def twin(j, mask, signature):
     """An earlier region reached by the same classes under the same defences (its deliveries are
     the same), or -1."""
