@@ -14,16 +14,11 @@ import yaml
 
 import detente
 from detente.inputs.uncertain import Fixed
+from detente.results.tables import signed_percent
 
 DEALS = ["freeze-for-freeze", "moratoria-2018", "kimball-2018", "mount-2019", "stanford-roadmap", "hanoi-2019"]
 HORIZON = "2041-12"
 J = {"judgement": True, "basis": "README comparison"}
-
-
-def pp(x: float) -> str:
-    """Percentage points with a true minus sign."""
-    points = round(100 * x + 0.0)
-    return f"{points:+d}".replace("-", "−")
 
 
 def interval(row: dict, digits: int = 1) -> str:
@@ -51,7 +46,7 @@ def designs_and_crises(r) -> None:
         for d in designs:
             p = rows[s, f"p_design:{d}"]["mean"]
             delta = rows.get((s, f"delta:p_design:{d}"))
-            cells.append(f"{p:.0%}" + (f" ({pp(delta['mean'])} pp)" if delta else ""))
+            cells.append(f"{p:.0%}" + (f" ({signed_percent(delta['mean'])})" if delta else ""))
         crisis = interval(rows[s, "crises"])
         change = interval(rows[s, "delta:crises"]) if (s, "delta:crises") in rows else "–"
         print(f"| `{s}` | " + " | ".join(cells) + f" | {crisis} | {change} |")
@@ -84,7 +79,7 @@ def ctbt_against_moratorium() -> None:
     print("\n| one-phase deal | Δ P(compact-fission) | Δ P(thermonuclear) | Δ P(icbm-rv) | P(in force 2032) |")
     print("|---|---:|---:|---:|---:|")
     for name in measures:
-        cells = [pp(r.delta_p_design(d)["change"].sel(scenario=name).values[-1]) + " pp"
+        cells = [signed_percent(r.delta_p_design(d)["change"].sel(scenario=name).values[-1])
                  for d in ("compact-fission", "thermonuclear", "icbm-rv")]
         alive = r.probability("in_force").sel(scenario=name, date="2032-01").item()
         print(f"| {name} | " + " | ".join(cells) + f" | {alive:.0%} |")

@@ -16,7 +16,7 @@ from ..compile.plan import Plan
 from ..histograms import count_rows, log_bin, signed_log_bin
 from ..inputs.uncertain import draw
 from ..metrics import CRISIS_BINS, DELIVER_BINS
-from ..model.crisis import calm_months, crisis_rate
+from ..model.crisis import crisis_rate
 from ..model.deal import run_deal
 from ..model.designs import arming, test_months, validated_from
 from ..model.fissile import Controls, run_months
@@ -69,12 +69,12 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         scenario, deal = plan.scenarios[k], plan.deals[k]
         tally = tallies[scenario.name]
         mode = 0 if not paired else (1 if k == plan.baseline else 2)
-        path, done = None, None
+        path = None
         if deal is None:
             controls = layout.no_controls(plan, n, branch)
         else:
             own = draw(deal.parameters, parameter_streams(seed, block, f"{scenario.name}."), n)
-            path, controls, first, done = deal_path(plan, deal, draws, own, n, shared)
+            path, controls, first = deal_path(plan, deal, draws, own, n, shared)
             out.draws.update(own)
         scenario_sums = {m: v.copy() for m, v in sums.items()}
         reached = np.full(n, NEVER, dtype=np.int64)
@@ -90,11 +90,10 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         if classes is not None:
             values.update(missile_stage(plan, classes, arming(validated, enables, per_missile), draws,
                                         controls.running, assembled, tally, scenario_sums, base_deliveries, mode))
-            values.update(by_design(plan, validated, values.pop("mated")))
+            values.update(by_design(plan, validated, per_missile, values.pop("mated")))
         if crisis is not None:
             collapse = path.collapse if path is not None else np.full(n, NEVER, dtype=np.int64)
-            calm = (calm_months(branch, size - branch, done, deal.tension, collapse) if path is not None
-                    else np.zeros((size - branch, n), dtype=np.float32))
+            calm = path.calm if path is not None else np.zeros((size - branch, n), dtype=np.float32)
             long_range = sum(controls.running[plan.control_row(f"flights:{c}")].astype(np.float32)
                              for c in LONG_RANGE) / len(LONG_RANGE)
             rate = crisis_rate(branch, crisis, calm, collapse, tested, long_range)
@@ -123,8 +122,8 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
 
 def deal_path(plan: Plan, deal, draws, own, n: int, shared: Shared):
     """Run a scenario's deal dynamics from the branch; return its path, the material kernel's
-    controls (material shipped out when the ship-out phase completes in force), the grid
-    month each sample's first phase starts and the months each phase is complete (P, n)."""
+    controls (material shipped out when the ship-out phase completes in force) and the grid
+    month each sample's first phase starts."""
     inputs, path, start, done = layout.deal_inputs(plan, deal, draws, own, n, shared)
     run_deal(plan.branch, plan.grid.size, *inputs, path)
     ship_month, ship_pu, ship_heu = np.full(n, NEVER, dtype=np.int64), np.zeros(n), np.zeros(n)
@@ -135,7 +134,7 @@ def deal_path(plan: Plan, deal, draws, own, n: int, shared: Shared):
     first = start.min(axis=0) if deal.phases else np.full(n, NEVER, dtype=np.int64)
     controls = Controls(running=path.running, wait=path.wait, start=plan.branch, ship_month=ship_month,
                         ship_pu=ship_pu, ship_heu=ship_heu)
-    return path, controls, first, done
+    return path, controls, first
 
 
 def missile_stage(plan: Plan, classes, armed, draws, running: np.ndarray, assembled: np.ndarray, tally: Tally,
@@ -187,26 +186,23 @@ def design_stage(plan: Plan, validated: np.ndarray, base: np.ndarray, tally: Tal
             tally[f"design_lost:{design.id}"][branch:] += by_month(b[lost]) - by_month(v[lost])
 
 
-def by_design(plan: Plan, validated: np.ndarray, mated: np.ndarray) -> dict[str, np.ndarray]:
+def by_design(plan: Plan, validated: np.ndarray, per_missile: np.ndarray, mated: np.ndarray
+              ) -> dict[str, np.ndarray]:
     """Warheads on missiles at the horizon by design: each class's warheads are of the
-    multiple-warhead design that sets its warheads per missile, if one is validated by then, else
-    of the design validated earliest that arms it."""
+    multiple-warhead design validated first, if one is validated by then, else of the design
+    validated first that arms it (``per_missile`` (D, n) warheads per missile of each design)."""
     designs = plan.profile.designs
     last = plan.grid.size - 1 - plan.branch
-    n = mated.shape[1]
-    several = np.array([d.warheads_per_missile.quantile(0.0) > 1 for d in designs], dtype=bool)
-    out = {f"warheads_by_design:{d.id}": np.zeros(n, dtype=np.float32) for d in designs}
+    out = {f"warheads_by_design:{d.id}": np.zeros(mated.shape[1], dtype=np.float32) for d in designs}
     for c, cls in enumerate(plan.missiles.classes):
         arms = [k for k, d in enumerate(designs) if cls.id in d.classes]
         if not arms:
             continue
-        months = validated[arms]  # (A, n)
-        ready = months <= last
-        # the multiple-warhead design first, then the earliest validated
-        rank = np.where(ready, months, NEVER_ARMED).astype(np.float64) - np.where(several[arms, None] & ready, 1e15, 0)
-        pick = np.argmin(rank, axis=0)
+        months = np.where(validated[arms] <= last, validated[arms], NEVER_ARMED)  # (A, n)
+        multi = np.where(per_missile[arms] > 1.0, months, NEVER_ARMED)
+        pick = np.where(multi.min(axis=0) < NEVER_ARMED, multi.argmin(axis=0), months.argmin(axis=0))
         for a, k in enumerate(arms):
-            mine = ready[a] & (pick == a)
+            mine = (pick == a) & (months[a] < NEVER_ARMED)
             out[f"warheads_by_design:{designs[k].id}"] += np.where(mine, mated[c], 0.0).astype(np.float32)
     return out
 

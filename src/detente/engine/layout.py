@@ -245,7 +245,8 @@ def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, sh
         launch_breach=draws["deal.disputed_launch_breach"],
     )
     path = DealPath(
-        running=np.ones((rows, months, n), dtype=np.uint8), wait=np.zeros((rows, months, n), dtype=np.int16),
+        running=np.ones((rows, months, n), dtype=np.uint8), calm=np.zeros((months, n), dtype=np.float32),
+        wait=np.zeros((rows, months, n), dtype=np.int16),
         in_force=np.zeros(months, dtype=np.int64), cheated_by=np.zeros(months, dtype=np.int64),
         detected_by=np.zeros(months, dtype=np.int64), collapse=np.full(n, NEVER, dtype=np.int64),
         cheated=np.zeros(n, dtype=np.bool_), detected=np.zeros(n, dtype=np.bool_),

@@ -27,16 +27,6 @@ class CrisisDraws(NamedTuple):
     long_range_flights: np.ndarray
 
 
-def calm_months(first: int, months: int, done: np.ndarray, tension: np.ndarray, collapse: np.ndarray) -> np.ndarray:
-    """(M, n) tension reduction in force from grid month ``first``: the tension weight of every
-    completed phase (capped at 1) until the deal collapses; ``done`` (P, n) grid months."""
-    t = first + np.arange(months)[:, None]
-    calm = np.zeros((months, done.shape[1]), dtype=np.float32)
-    for p in np.flatnonzero(tension):
-        calm += np.float32(tension[p]) * (t >= done[p])
-    return np.minimum(calm, 1.0) * (t < collapse)
-
-
 def recent(events: np.ndarray, months: int) -> np.ndarray:
     """(M, n) bool: an event in this month or the ``months - 1`` before it."""
     done = np.cumsum(events, axis=0, dtype=np.int32)

@@ -114,6 +114,7 @@ class DealPath(NamedTuple):
     """One scenario's deal for one block (written by :func:`run_deal`)."""
 
     running: np.ndarray  # (F, M, n) uint8 1 while a control row runs
+    calm: np.ndarray  # (M, n) float32 tension reduction in force (0 … 1; 0 once the deal collapsed)
     in_force: np.ndarray  # (M,) int64 samples with the deal in force
     wait: np.ndarray  # (F, M, n) int16 months a row would need to run again if the deal ended now
     cheated_by: np.ndarray  # (M,) int64 samples in which covert production has taken place
@@ -286,6 +287,7 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                     gone = t
                 if gone == NEVER:
                     in_force[i] += 1
+                    path.calm[i, s] = calm  # tension reduction in force this month
                 else:
                     collapse[s] = gone
             stopped_all = True
