@@ -43,7 +43,7 @@ def central_state(plan):
         sums = {"pu_kg": np.zeros(size), "heu_kg": np.zeros(size)}
         tally = new_tally(plan, paired=False, history=True)
         run_months(0, stop, layout.reactors(plan, draws, 1), layout.enrichment(plan, draws, 1), layout.weapons(draws),
-                   layout.tests(plan, draws, 1), stocks, layout.no_controls(plan, 1),
+                   layout.tests(plan, draws, 1), stocks, layout.no_controls(plan, 1), layout.no_caps(plan, 1),
                    layout.tallies(plan, tally, sums, np.zeros((5, 1)), 1), layout.pairing(tally, 1))
         return stocks._asdict()
 

@@ -6,7 +6,16 @@ import yaml
 
 import detente
 from detente.inputs.missiles import load_missiles
-from detente.model.missiles import Arming, Classes, Deliveries, Targets, delivery, delivery_table, run_missiles
+from detente.model.missiles import (
+    Arming,
+    Classes,
+    Deliveries,
+    Targets,
+    delivery,
+    delivery_table,
+    run_missiles,
+    unlimited,
+)
 
 J = {"judgement": True, "basis": "test"}
 
@@ -65,7 +74,8 @@ def kernel_case(defended: bool):
                      flights=np.zeros((1, n)), mated=np.zeros((1, n)))
     armed = Arming(armed_from=np.zeros((1, n), np.int64), multi_from=np.zeros((1, n), np.int64),
                    multi_k=np.ones((1, n)))
-    run_missiles(0, 1, 0, classes, armed, targets, np.ones((1, 1, n), np.uint8), np.full((1, n), 10.0, np.float32),
+    run_missiles(0, 1, 0, classes, armed, unlimited(1, n), targets,
+                 np.ones((1, 1, n), np.uint8), np.full((1, n), 10.0, np.float32),
                  out)
     return float(out_e[0, 0, 0]), float(out_a[0, 0, 0])
 

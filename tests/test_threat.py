@@ -11,7 +11,7 @@ from detente.inputs.missiles import load_missiles
 from detente.inputs.uncertain import Fixed
 from detente.model.crisis import CrisisDraws, crisis_rate
 from detente.model.designs import arming, validated_from
-from detente.model.missiles import NEVER_ARMED, Arming, Classes, Deliveries, Targets, delivery, run_missiles
+from detente.model.missiles import NEVER_ARMED, Arming, Classes, Deliveries, Targets, delivery, run_missiles, unlimited
 
 J = {"judgement": True, "basis": "test"}
 
@@ -192,7 +192,7 @@ def test_a_collapse_brings_more_flights_than_the_no_deal_rate():
     for catch in (0.0, 0.5):
         for end in (48, 72):
             out = outputs(end)
-            run_missiles(0, end, 0, one_class(catch=catch), armed_now(), no_layers(), running[:, :end],
+            run_missiles(0, end, 0, one_class(catch=catch), armed_now(), unlimited(1, 1), no_layers(), running[:, :end],
                          np.zeros((end, 1), np.float32), out)
             flights[catch, end] = float(out.flights[0, 0])
     after = {catch: flights[catch, 72] - flights[catch, 48] for catch in (0.0, 0.5)}
@@ -214,7 +214,8 @@ def test_the_catch_up_tests_the_type_flown_least():
     evaluate = np.full(72, -1)
     evaluate[-1] = 0
     out = outputs(72, evaluate=evaluate)
-    run_missiles(0, 72, 0, classes, armed_now(), no_layers(), running, np.full((72, 1), 10.0, np.float32), out)
+    run_missiles(0, 72, 0, classes, armed_now(), unlimited(1, 1), no_layers(),
+                 running, np.full((72, 1), 10.0, np.float32), out)
     assert float(out.flights[0, 0]) == pytest.approx(36 + 18)  # every flight counted for the class
     lead = delivery(36, 1.0, 0.0, 0.9, 0.05, 1.0, 1.0, 1.0, 1.0)
     other = delivery(18, 1.0, 0.0, 0.1, 0.05, 1.0, 1.0, 1.0, 1.0)
@@ -224,12 +225,12 @@ def test_the_catch_up_tests_the_type_flown_least():
 
 def test_multiple_warheads_fill_the_launchers():
     out = outputs(1, evaluate=np.array([0]))
-    run_missiles(0, 1, 0, one_class(), armed_now(k=3.0), no_layers(), np.ones((1, 1, 1), np.uint8),
+    run_missiles(0, 1, 0, one_class(), armed_now(k=3.0), unlimited(1, 1), no_layers(), np.ones((1, 1, 1), np.uint8),
                  np.full((1, 1), 10.0, np.float32), out)
     assert float(out.expected[0, 0, 0]) == pytest.approx(10 * 0.5)  # 4 launchers × 3 ≥ 10 warheads
     out = outputs(1, evaluate=np.array([0]))
     unarmed = Arming(np.full((1, 1), NEVER_ARMED), np.full((1, 1), NEVER_ARMED), np.ones((1, 1)))
-    run_missiles(0, 1, 0, one_class(), unarmed, no_layers(), np.ones((1, 1, 1), np.uint8),
+    run_missiles(0, 1, 0, one_class(), unarmed, unlimited(1, 1), no_layers(), np.ones((1, 1, 1), np.uint8),
                  np.full((1, 1), 10.0, np.float32), out)
     assert float(out.expected[0, 0, 0]) == 0.0
 
@@ -248,7 +249,7 @@ def test_layered_defences_by_hand():
                       kill=1 - (1 - np.array([[0.5], [1.0]])) ** np.array([[2], [1]]), coverage=np.ones((2, 1)),
                       interceptors=np.array([[8.0], [2.0]]), shots=np.array([2, 1]))
     out = outputs(2, c=c, evaluate=np.array([0, 1]))
-    run_missiles(0, 2, 0, classes, armed_now(c), targets, np.ones((1, 2, n), np.uint8),
+    run_missiles(0, 2, 0, classes, armed_now(c), unlimited(c, n), targets, np.ones((1, 2, n), np.uint8),
                  np.full((2, n), 8.0, np.float32), out)
     eff_a = min(1, 8 / 2 / 8) * (1 - 0.5**2)  # 8 warheads at layer A: it engages half
     assert float(out.expected[0, 0, 0]) == pytest.approx(8 * 0.5 * (1 - eff_a))
@@ -268,7 +269,7 @@ def test_additive_allocation_splits_one_arsenal():
         "effect", "launchers0", "launcher_step")}, reach_km=np.array([[1_000.0], [12_000.0]]),
         flight_row=np.array([0, 0]))
     out = outputs(1, j=2, c=2, evaluate=np.array([0]))
-    run_missiles(0, 1, 0, classes, armed_now(2), no_layers(j=2, c=2, distance=(500.0, 10_000.0)),
+    run_missiles(0, 1, 0, classes, armed_now(2), unlimited(2, 1), no_layers(j=2, c=2, distance=(500.0, 10_000.0)),
                  np.ones((1, 1, 1), np.uint8), np.full((1, 1), 8.0, np.float32), out)
     aimed = out.expected[:, 0, 0]
     assert aimed.tolist() == pytest.approx([8 * 0.5, 6 * 0.5])  # all 8 at the near region; 6 launchers reach far
@@ -294,7 +295,7 @@ def test_allocation_aims_at_every_region_and_shares_interceptors():
                       kill=np.ones((1, 1)), coverage=np.full((1, 1), 0.5), interceptors=np.full((1, 1), 4.0),
                       shots=np.ones(1, np.int64))
     out = outputs(1, j=2, c=2, evaluate=np.array([0]))
-    run_missiles(0, 1, 0, classes, armed_now(2), targets, np.ones((1, 1, 1), np.uint8),
+    run_missiles(0, 1, 0, classes, armed_now(2), unlimited(2, 1), targets, np.ones((1, 1, 1), np.uint8),
                  np.full((1, 1), 8.0, np.float32), out)
     assert out.mated[:, 0].tolist() == [0.0, 8.0]  # all on the more reliable long-range class
     # all 8 aimed at one region: half fly in the footprint (4), all 4 engaged: 4 of 8 get through

@@ -1,23 +1,92 @@
-"""Compile a scenario's phases against a profile: which facilities each phase restricts, which
-values and verification it carries, and the scenario's own uncertain inputs (named
-``<scenario>.<phase>.<field>``). Unknown facilities, sites or sanctions are input errors that
-name the scenario file and the field."""
+"""Compile a scenario's phases against a profile: which facilities each phase restricts (and
+until when), which values and verification it carries, what its declarations declare, its caps
+and missile limits, and the scenario's own uncertain inputs (named ``<scenario>.<phase>.<field>``).
+Unknown facilities, sites, sanctions or goodwill steps are input errors that name the scenario
+file and the field."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from ..errors import InputError
 from ..inputs.profile import Enrichment, Profile, Reactor
-from ..inputs.scenario import FacilityMeasure, FlightTestMoratorium, Moratorium, Scenario, ShipOut, TestSiteClosure
-from ..inputs.uncertain import _Spec
-from ..inputs.vocabulary import ACTIVITIES, BINDS_AT_START, LEVELS, NTM_VERIFIABLE, TEST_BANS
+from ..inputs.scenario import (
+    Cap,
+    ConfidenceBuilding,
+    Declaration,
+    FacilityMeasure,
+    FlightTestMoratorium,
+    MissileLimit,
+    Moratorium,
+    Scenario,
+    ShipOut,
+    TestSiteClosure,
+)
+from ..inputs.uncertain import Uniform, _Spec
+from ..inputs.vocabulary import ACTIVITIES, BINDS_AT_START, CAP_STOCKS, LEVELS, NTM_VERIFIABLE, TEST_BANS
+from ..months import NEVER
 
 # months before nuclear tests may resume after a collapse, by what the deal did (profile parameters)
 TEST_DELAYS = {"sign": "deal.restart.ctbt_signed", "ratify": "deal.restart.ctbt_ratified",
                "close": "deal.restart.test_site_closed", "demolish": "deal.restart.test_site_demolished"}
+# the draw that decides, per sample, whether a declaration is complete for what it names
+OPENED = Uniform(dist="uniform", low=0, high=1, judgement=True,
+                 basis="compared with the declaration's completeness: below it, the facilities it names are opened")
+
+
+class Timing(NamedTuple):
+    """When something binds: its phase, and whether from the phase's start (else its completion)."""
+
+    phase: int
+    at_start: bool
+
+
+class Declared(NamedTuple):
+    """A declaration: the facilities it names count as declared from ``timing`` where ``opened``
+    (a uniform) is below ``completeness``."""
+
+    timing: Timing
+    facilities: tuple[int, ...]
+    completeness: str  # parameter name
+    opened: str
+
+
+class Tied(NamedTuple):
+    """An incentive received in full from the month a named measure binds (not by progress)."""
+
+    timing: Timing
+    value: tuple[tuple[str, float], ...]  # (parameter, count)
+    snapback: bool
+    goodwill: bool  # a confidence-building step of the other side's
+
+
+class StockCap(NamedTuple):
+    timing: Timing
+    stock: int  # index into CAP_STOCKS
+    limit: float  # kg or warheads
+    declared: bool  # excess stored under seal (back in use when the cap lapses), else removed
+    until: int  # grid month of the sunset, or NEVER
+
+
+class OutputCap(NamedTuple):
+    timing: Timing
+    rows: tuple[int, ...]  # control rows of the facilities capped
+    share: float  # of capacity allowed
+    until: int
+
+
+class LauncherLimit(NamedTuple):
+    """A launcher ceiling on one missile class: ``limit`` launchers, or (``limit`` None) the number
+    it has when the limit binds (a production halt); ``level`` sets the delay after a collapse."""
+
+    timing: Timing
+    missile_class: str  # its id
+    limit: float | None
+    level: int  # restriction level whose restart delay applies after a collapse (1 cap, 3 elimination)
+    until: int
 
 
 @dataclass(frozen=True)
@@ -27,17 +96,35 @@ class DealPlan:
     scenario: Scenario
     phase_ids: tuple[str, ...]
     after: np.ndarray  # (P,) index of the phase each waits for, -1 if none
+    offset: tuple[str | None, ...]  # (P,) parameter: months after that phase a phase starts
     date: np.ndarray  # (P,) grid month a phase starts on, -1 if not by date
     level_start: np.ndarray  # (P, F) restriction a phase imposes from its start (declaratory measures)
     level_done: np.ndarray  # (P, F) restriction it imposes once complete (physical measures)
+    until_start: np.ndarray  # (P, F) grid month the restriction from the start lapses (sunset), or NEVER
+    until_done: np.ndarray  # (P, F) … the restriction once complete
+    pending_start: np.ndarray  # (P, F) uint8 1: restricts the row only once a declaration has declared it
+    pending_done: np.ndarray  # (P, F)
     tension: np.ndarray  # (P,) tension-reduction weight
+    tension_until: np.ndarray  # (P,) grid month it lapses, or NEVER
+    goodwill_start: np.ndarray  # (P,) 1 where a DPRK confidence-building step is done at the start
+    goodwill_done: np.ndarray  # (P,) … once the phase is complete
+    us_goodwill: np.ndarray  # (P,) 1 where the other side's confidence-building step arrives with the phase
+    settled_start: np.ndarray  # (P,) 1 where a space-launch ban settles the scope from the start
+    settled_done: np.ndarray  # (P,)
     informs: np.ndarray  # (P,) 1 where compliance can be confirmed (verification, or measures seen from afar)
     disputed_start: np.ndarray  # (P,) 1 where a moratorium of disputed space-launch scope binds from the start
     disputed_done: np.ndarray  # (P,) … binds once the phase is complete
     test_delays: tuple[tuple[tuple[str, bool], ...], ...]  # per phase: (delay parameter, binds at start)
     given: tuple[tuple[tuple[str, float], ...], ...]  # per phase: (value parameter, count)
     received: tuple[tuple[tuple[str, float], ...], ...]
-    covers: tuple[tuple[tuple[np.ndarray, str, str, str], ...], ...]  # (F mask, detect, dispute, lag)
+    snapback: tuple[tuple[tuple[str, float], ...], ...]  # per phase: relief reimposed on a detection
+    tied: tuple[Tied, ...]
+    declarations: tuple[Declared, ...]
+    stock_caps: tuple[StockCap, ...]
+    output_caps: tuple[OutputCap, ...]
+    launcher_limits: tuple[LauncherLimit, ...]
+    # per phase: (F mask, F mask covered once declared, detect, dispute, lag)
+    covers: tuple[tuple[tuple[np.ndarray, np.ndarray, str, str, str], ...], ...]
     ship: tuple[int, str, str] | None  # (phase, pu share param, heu share param)
     triggers: tuple[tuple[str, str], ...]  # (rate param, breach param)
     parameters: dict[str, _Spec]  # the scenario's own uncertain inputs
@@ -46,9 +133,6 @@ class DealPlan:
     @property
     def phases(self) -> int:
         return len(self.phase_ids)
-
-
-MORATORIUM = LEVELS["moratorium"]
 
 
 def _where(scenario: Scenario, phase: int, rest: str) -> str:
@@ -62,30 +146,34 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
     sites = {f.site for f in facilities}
     values = profile.values
     sanctions = {s.id for s in profile.sanctions}
+    goodwill = {g.id: g for g in profile.confidence_building}
     order = scenario.phase_order()
     index = {p.id: i for i, p in enumerate(order)}
     original = {p.id: i for i, p in enumerate(scenario.phases)}
     n_p, n_f = len(order), len(facilities) + len(ACTIVITIES)
-    level_start = np.zeros((n_p, n_f), dtype=np.int64)
-    level_done = np.zeros((n_p, n_f), dtype=np.int64)
+    level = {True: np.zeros((n_p, n_f), dtype=np.int64), False: np.zeros((n_p, n_f), dtype=np.int64)}
+    until = {True: np.full((n_p, n_f), NEVER, dtype=np.int64), False: np.full((n_p, n_f), NEVER, dtype=np.int64)}
+    pending = {True: np.zeros((n_p, n_f), dtype=np.uint8), False: np.zeros((n_p, n_f), dtype=np.uint8)}
+    dprk_goodwill = {True: np.zeros(n_p), False: np.zeros(n_p)}
+    settled = {True: np.zeros(n_p), False: np.zeros(n_p)}
     tension = np.zeros(n_p)
+    tension_until = np.full(n_p, NEVER, dtype=np.int64)
+    us_goodwill = np.zeros(n_p)
     informs = np.zeros(n_p)
     disputed_start = np.zeros(n_p)
     disputed_done = np.zeros(n_p)
     after = np.full(n_p, -1, dtype=np.int64)
     date = np.full(n_p, -1, dtype=np.int64)
+    offset: list[str | None] = []
     params: dict[str, _Spec] = {}
-    given, received, covers, triggers, test_delays = [], [], [], [], []
+    given, received, snapback, covers, triggers, test_delays = [], [], [], [], [], []
+    tied: list[Tied] = []
+    declarations: list[Declared] = []
+    stock_caps: list[StockCap] = []
+    output_caps: list[OutputCap] = []
+    launcher_limits: list[LauncherLimit] = []
     warnings: list[str] = []
     declared_at = {f.site for f in facilities if f.declared}
-
-    def only_undeclared(phase_id: str, rest: str, named: list[str]) -> None:
-        for site in named:
-            if site not in declared_at:
-                warnings.append(
-                    f"{scenario.file}: {_where(scenario, original[phase_id], rest)}: site {site!r} holds only "
-                    "undeclared facilities, which `sites:` does not cover; name them in `facilities:` "
-                    "(or give verification `undeclared_access: true`)")
     ship = None
 
     def fail(phase_id: str, rest: str, reason: str) -> InputError:
@@ -96,77 +184,174 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
             raise fail(phase_id, rest, f"the profile has no value for {kind!r}")
         return f"value.{kind}"
 
+    def known(phase_id: str, rest: str, named_facilities: list[str], named_sites: list[str]) -> None:
+        for fid in named_facilities:
+            if fid not in fids:
+                raise fail(phase_id, f"{rest}.facilities", f"unknown facility {fid!r}; known: {', '.join(fids)}")
+        for site in named_sites:
+            if site not in sites:
+                raise fail(phase_id, f"{rest}.sites", f"unknown site {site!r}; known: {', '.join(sorted(sites))}")
+
+    def month(m) -> int:
+        return NEVER if m is None else m - grid_start
+
+    # what the scenario's declarations name: undeclared facilities they may declare
+    to_declare: set[int] = set()
+    for phase in order:
+        for m, measure in enumerate(phase.measures):
+            if isinstance(measure, Declaration):
+                known(phase.id, f"measures[{m}]", measure.facilities, measure.sites)
+                to_declare |= {j for j, f in enumerate(facilities) if not f.declared and (
+                    measure.all_facilities or f.id in measure.facilities or f.site in measure.sites)}
+
+    def only_undeclared(phase_id: str, rest: str, named: list[str]) -> None:
+        for site in named:
+            held = [j for j, f in enumerate(facilities) if f.site == site]
+            if site not in declared_at and not any(j in to_declare for j in held):
+                warnings.append(
+                    f"{scenario.file}: {_where(scenario, original[phase_id], rest)}: site {site!r} holds only "
+                    "undeclared facilities, which `sites:` does not cover; name them in `facilities:` "
+                    "(or give verification `undeclared_access: true`, or declare them)")
+
+    def restrict(i: int, rows: list[int], kind_level: int, at_start: bool, sunset, waits: list[int] = ()) -> None:
+        """Rows restricted by one measure of phase ``i``; ``waits``: rows restricted only once declared."""
+        for j in rows:
+            old = level[at_start][i, j]
+            lapse = month(sunset)
+            if old and until[at_start][i, j] != lapse and old != kind_level:
+                raise fail(order[i].id, "measures", f"two measures restrict {(*fids, *ACTIVITIES)[j]!r} at different "
+                           "levels with different sunsets in one phase; put them in separate phases")
+            level[at_start][i, j] = max(old, kind_level)
+            until[at_start][i, j] = lapse if not old else max(until[at_start][i, j], lapse)
+            waiting = j in waits
+            pending[at_start][i, j] = waiting if not old else min(pending[at_start][i, j], waiting)
+
+    measure_at: dict[str, Timing] = {}
+    for i, phase in enumerate(order):
+        for measure in phase.measures:
+            if measure.id is not None:
+                measure_at[measure.id] = Timing(i, binds_at_start(measure))
+
     for i, phase in enumerate(order):
         stem = f"{scenario.name}.{phase.id}"
         if phase.start.after is not None:
             after[i] = index[phase.start.after]
         if phase.start.date is not None:
             date[i] = phase.start.date - grid_start
+        offset.append(None)
+        if phase.start.offset_months is not None:
+            offset[i] = f"{stem}.offset_months"
+            params[offset[i]] = phase.start.offset_months
         params[f"{stem}.duration_months"] = phase.duration_months
-        gives, gets, regimes, delays = [], [], [], []
+        gives, gets, snaps, regimes, delays = [], [], [], [], []
         for m, measure in enumerate(phase.measures):
             where = f"measures[{m}]"
+            at_start = binds_at_start(measure)
+            key = measure.id or f"measure{m}"
             if isinstance(measure, FacilityMeasure):
-                for fid in measure.facilities:
-                    if fid not in fids:
-                        raise fail(phase.id, f"{where}.facilities",
-                                   f"unknown facility {fid!r}; known: {', '.join(fids)}")
-                for site in measure.sites:
-                    if site not in sites:
-                        raise fail(phase.id, f"{where}.sites",
-                                   f"unknown site {site!r}; known: {', '.join(sorted(sites))}")
+                known(phase.id, where, measure.facilities, measure.sites)
                 only_undeclared(phase.id, f"{where}.sites", measure.sites)
                 hit = [
                     j for j, f in enumerate(facilities)
                     if measure.all_facilities or f.id in measure.facilities
-                    or (f.site in measure.sites and f.declared)
+                    or (f.site in measure.sites and (f.declared or j in to_declare))
                 ]
-                level = level_start if binds_at_start(measure) else level_done
-                for j in hit:
-                    level[i, j] = max(level[i, j], LEVELS[measure.kind])
+                waits = [j for j in hit if j in to_declare and facilities[j].id not in measure.facilities
+                         and not measure.all_facilities]
+                restrict(i, hit, LEVELS[measure.kind], at_start, measure.until, waits)
                 gives.append((value(measure.kind, values.measures, phase.id, where), float(len(hit))))
-            else:
-                gives.append((value(measure.kind, values.measures, phase.id, where), 1.0))
-                level = level_start if binds_at_start(measure) else level_done
-                if measure.kind in TEST_BANS or isinstance(measure, TestSiteClosure):  # no site, no test
-                    level[i, len(facilities)] = MORATORIUM
-                if isinstance(measure, FlightTestMoratorium):
-                    for c in measure.classes:
-                        level[i, len(facilities) + ACTIVITIES.index(f"flights:{c}")] = MORATORIUM
-                    if measure.space_launches == "disputed":
-                        (disputed_start if binds_at_start(measure) else disputed_done)[i] = 1.0
-                if measure.kind == "tension-reduction":
-                    tension[i] = 1.0
-                if isinstance(measure, Moratorium) and measure.ctbt_step is not None:
-                    delays.append((TEST_DELAYS[measure.ctbt_step], binds_at_start(measure)))
-                if isinstance(measure, TestSiteClosure):
-                    delays.append((TEST_DELAYS[measure.method], binds_at_start(measure)))
-                if isinstance(measure, ShipOut):
-                    params[f"{stem}.pu_share"] = measure.pu_share
-                    params[f"{stem}.heu_share"] = measure.heu_share
-                    ship = (i, f"{stem}.pu_share", f"{stem}.heu_share")
+                continue
+            if isinstance(measure, ConfidenceBuilding):
+                step = goodwill.get(measure.action)
+                if step is None or step.side != "dprk":
+                    mine = ", ".join(g for g, v in goodwill.items() if v.side == "dprk") or "none"
+                    raise fail(phase.id, f"{where}.action", f"{measure.action!r} is not a confidence-building "
+                               f"step of the DPRK's in the profile (known: {mine})")
+                gives.append((f"goodwill.{step.id}", 1.0))
+                dprk_goodwill[at_start][i] = 1.0
+                continue
+            gives.append((value(measure.kind, values.measures, phase.id, where), 1.0))
+            if measure.kind in TEST_BANS or isinstance(measure, TestSiteClosure):  # no site, no test
+                restrict(i, [len(facilities)], LEVELS["moratorium"], at_start, measure.until)
+            if isinstance(measure, FlightTestMoratorium):
+                rows = [len(facilities) + ACTIVITIES.index(f"flights:{c}") for c in measure.classes]
+                restrict(i, rows, LEVELS["moratorium"], at_start, measure.until)
+                if measure.space_launches == "disputed":
+                    (disputed_start if at_start else disputed_done)[i] = 1.0
+            if measure.kind == "tension-reduction":
+                tension[i] = 1.0
+                tension_until[i] = month(measure.until)
+            if isinstance(measure, Moratorium) and measure.ctbt_step is not None:
+                delays.append((TEST_DELAYS[measure.ctbt_step], at_start))
+            if isinstance(measure, TestSiteClosure):
+                delays.append((TEST_DELAYS[measure.method], at_start))
+            if isinstance(measure, ShipOut):
+                params[f"{stem}.pu_share"] = measure.pu_share
+                params[f"{stem}.heu_share"] = measure.heu_share
+                ship = (i, f"{stem}.pu_share", f"{stem}.heu_share")
+            if isinstance(measure, Declaration):
+                named = tuple(j for j in sorted(to_declare) if measure.all_facilities
+                              or facilities[j].id in measure.facilities or facilities[j].site in measure.sites)
+                if named:
+                    completeness = "deal.declaration_completeness"
+                    if measure.completeness is not None:
+                        completeness = f"{stem}.{key}.completeness"
+                        params[completeness] = measure.completeness
+                    params[f"{stem}.{key}.opened"] = OPENED
+                    declarations.append(Declared(Timing(i, at_start), named, completeness, f"{stem}.{key}.opened"))
+            if isinstance(measure, MissileLimit) and measure.kind == "space-launch-ban":
+                settled[at_start][i] = 1.0
+            elif isinstance(measure, MissileLimit):
+                for c in measure.classes:
+                    cut = 0.0 if measure.kind == "missile-elimination" else None
+                    step = LEVELS["dismantle"] if measure.kind == "missile-elimination" else LEVELS["freeze"]
+                    launcher_limits.append(LauncherLimit(Timing(i, at_start), c, cut, step,
+                                                         month(measure.until)))
+            if isinstance(measure, Cap):
+                timing = Timing(i, at_start)
+                if measure.stock is not None:
+                    stock_caps.append(StockCap(timing, CAP_STOCKS.index(measure.stock), measure.limit,
+                                               measure.excess == "declared", month(measure.until)))
+                elif measure.launchers:
+                    for c in measure.launchers:
+                        launcher_limits.append(LauncherLimit(timing, c, measure.limit,
+                                                             LEVELS["freeze"], month(measure.until)))
+                else:
+                    known(phase.id, where, measure.facilities, [])
+                    rows = [fids.index(fid) for fid in measure.facilities]
+                    output_caps.append(OutputCap(timing, tuple(rows), measure.share, month(measure.until)))
         for k, incentive in enumerate(phase.incentives):
             where = f"incentives[{k}]"
+            items: list[tuple[str, float]] = []
             if incentive.kind == "sanctions-relief":
                 for sid in incentive.sanctions:
                     if sid not in sanctions:
                         raise fail(phase.id, f"{where}.sanctions",
                                    f"unknown sanctions measure {sid!r}; known: {', '.join(sorted(sanctions))}")
-                    gets.append((f"sanction.{sid}", 1.0))
+                    items.append((f"sanction.{sid}", 1.0))
             elif incentive.musd_per_year is not None:
                 name = f"{stem}.incentive{k}.musd_per_year"
                 params[name] = incentive.musd_per_year
-                gets.append((name, 1.0))
+                items.append((name, 1.0))
+            elif incentive.kind == "confidence-building":
+                step = goodwill.get(incentive.action)
+                if step is None or step.side != "us":
+                    theirs = ", ".join(g for g, v in goodwill.items() if v.side == "us") or "none"
+                    raise fail(phase.id, f"{where}.action", f"{incentive.action!r} is not a confidence-building "
+                               f"step of the other side's in the profile (known: {theirs})")
+                items.append((f"goodwill.{step.id}", 1.0))
             else:
-                gets.append((value(incentive.kind, values.incentives, phase.id, where), 1.0))
+                items.append((value(incentive.kind, values.incentives, phase.id, where), 1.0))
+            if incentive.for_measure is not None:
+                tied.append(Tied(measure_at[incentive.for_measure], tuple(items), incentive.snapback,
+                                 incentive.kind == "confidence-building"))
+                continue
+            (snaps if incentive.snapback else gets).extend(items)
+            if incentive.kind == "confidence-building":
+                us_goodwill[i] = 1.0
         for v, regime in enumerate(phase.verification):
             where = f"verification[{v}]"
-            for fid in regime.facilities:
-                if fid not in fids:
-                    raise fail(phase.id, f"{where}.facilities", f"unknown facility {fid!r}; known: {', '.join(fids)}")
-            for site in regime.sites:
-                if site not in sites:
-                    raise fail(phase.id, f"{where}.sites", f"unknown site {site!r}; known: {', '.join(sorted(sites))}")
+            known(phase.id, where, regime.facilities, regime.sites)
             if not regime.undeclared_access:
                 only_undeclared(phase.id, f"{where}.sites", regime.sites)
             mask = np.array([
@@ -174,14 +359,18 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
                 or (regime.undeclared_access and not f.declared)
                 for f in facilities
             ] + [False] * len(ACTIVITIES))
+            once_declared = np.array([
+                not mask[j] and j in to_declare and f.site in regime.sites for j, f in enumerate(facilities)
+            ] + [False] * len(ACTIVITIES))
             names = tuple(f"{stem}.verification{v}.{key}"
                           for key in ("detect_per_month", "dispute_per_month", "access_lag_months"))
             for name, key in zip(names, ("detect_per_month", "dispute_per_month", "access_lag_months"), strict=True):
                 params[name] = getattr(regime, key)
-            regimes.append((mask, *names))
+            regimes.append((mask, once_declared, *names))
         given.append(tuple(gives))
         test_delays.append(tuple(delays))
         received.append(tuple(gets))
+        snapback.append(tuple(snaps))
         covers.append(tuple(regimes))
         seen_from_afar = bool(phase.measures) and all(m.kind in NTM_VERIFIABLE for m in phase.measures)
         if phase.verification or seen_from_afar:
@@ -192,10 +381,15 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
         params[f"{stem}.p_breach"] = trigger.p_breach
         triggers.append((f"{stem}.rate_per_year", f"{stem}.p_breach"))
     return DealPlan(
-        scenario=scenario, phase_ids=tuple(p.id for p in order), after=after, date=date,
-        level_start=level_start, level_done=level_done, tension=tension, informs=informs,
+        scenario=scenario, phase_ids=tuple(p.id for p in order), after=after, offset=tuple(offset), date=date,
+        level_start=level[True], level_done=level[False], until_start=until[True], until_done=until[False],
+        pending_start=pending[True], pending_done=pending[False], tension=tension, tension_until=tension_until,
+        goodwill_start=dprk_goodwill[True], goodwill_done=dprk_goodwill[False], us_goodwill=us_goodwill,
+        settled_start=settled[True], settled_done=settled[False], informs=informs,
         disputed_start=disputed_start, disputed_done=disputed_done, test_delays=tuple(test_delays),
-        given=tuple(given), received=tuple(received),
+        given=tuple(given), received=tuple(received), snapback=tuple(snapback), tied=tuple(tied),
+        declarations=tuple(declarations), stock_caps=tuple(stock_caps), output_caps=tuple(output_caps),
+        launcher_limits=tuple(launcher_limits),
         covers=tuple(covers), ship=ship, triggers=tuple(triggers), parameters=params, warnings=tuple(warnings),
     )
 

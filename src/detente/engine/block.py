@@ -45,7 +45,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
     stocks = layout.initial_stocks(plan, n)
     history = tallies[HISTORY]
     run_months(0, branch, reactors, enrichment, weapons, layout.tests(plan, draws, n), stocks,
-               layout.no_controls(plan, n), layout.tallies(plan, history, sums, final, n),
+               layout.no_controls(plan, n), layout.no_caps(plan, n), layout.tallies(plan, history, sums, final, n),
                layout.pairing(history, n))
     shared = shared_uniforms(seed, block, n, size - branch, any(deal is not None for deal in plan.deals))
     tests = layout.tests(plan, draws, n, shared.tests)
@@ -70,16 +70,21 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         tally = tallies[scenario.name]
         mode = 0 if not paired else (1 if k == plan.baseline else 2)
         path = None
+        limits = layout.no_limits(plan, n) if classes is not None else None
         if deal is None:
-            controls = layout.no_controls(plan, n, branch)
+            controls, caps = layout.no_controls(plan, n, branch), layout.no_caps(plan, n)
         else:
             own = draw(deal.parameters, parameter_streams(seed, block, f"{scenario.name}."), n)
-            path, controls, first = deal_path(plan, deal, draws, own, n, shared)
+            path, controls, first, start, done = deal_path(plan, deal, draws, own, n, shared)
+            both = {**draws, **own}
+            caps = layout.caps(plan, deal, both, start, done, path.collapse, n)
+            if classes is not None:
+                limits = layout.launcher_limits(plan, deal, classes, both, start, done, path.collapse, shared.never, n)
             out.draws.update(own)
         scenario_sums = {m: v.copy() for m, v in sums.items()}
         reached = np.full(n, NEVER, dtype=np.int64)
         assembled = np.zeros((size - branch, n), dtype=np.float32)
-        run_months(branch, size, reactors, enrichment, weapons, tests, layout.copy_stocks(stocks), controls,
+        run_months(branch, size, reactors, enrichment, weapons, tests, layout.copy_stocks(stocks), controls, caps,
                    layout.tallies(plan, tally, scenario_sums, final, n, assembled, reached),
                    layout.pairing(tally, n, mode, base))
         values = {m: final[i].astype(np.float32) for i, m in enumerate(MATERIAL)}
@@ -88,7 +93,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         design_stage(plan, validated, base_validated, tally, mode)
         begin = plan.grid.index(scenario.start)
         if classes is not None:
-            values.update(missile_stage(plan, classes, arming(validated, enables, per_missile), draws,
+            values.update(missile_stage(plan, classes, arming(validated, enables, per_missile), limits, draws,
                                         controls.running, assembled, tally, scenario_sums, base_deliveries, mode))
             values.update(by_design(plan, validated, per_missile, values.pop("mated")))
         if crisis is not None:
@@ -123,7 +128,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
 def deal_path(plan: Plan, deal, draws, own, n: int, shared: Shared):
     """Run a scenario's deal dynamics from the branch; return its path, the material kernel's
     controls (material shipped out when the ship-out phase completes in force) and the grid
-    month each sample's first phase starts."""
+    month each sample's first phase starts, and when each phase starts and completes."""
     inputs, path, start, done = layout.deal_inputs(plan, deal, draws, own, n, shared)
     run_deal(plan.branch, plan.grid.size, *inputs, path)
     ship_month, ship_pu, ship_heu = np.full(n, NEVER, dtype=np.int64), np.zeros(n), np.zeros(n)
@@ -134,17 +139,17 @@ def deal_path(plan: Plan, deal, draws, own, n: int, shared: Shared):
     first = start.min(axis=0) if deal.phases else np.full(n, NEVER, dtype=np.int64)
     controls = Controls(running=path.running, wait=path.wait, start=plan.branch, ship_month=ship_month,
                         ship_pu=ship_pu, ship_heu=ship_heu)
-    return path, controls, first
+    return path, controls, first, start, done
 
 
-def missile_stage(plan: Plan, classes, armed, draws, running: np.ndarray, assembled: np.ndarray, tally: Tally,
+def missile_stage(plan: Plan, classes, armed, limits, draws, running: np.ndarray, assembled: np.ndarray, tally: Tally,
                   sums: dict, base: np.ndarray | None, mode: int) -> dict[str, np.ndarray]:
     """Run the missile kernel from the branch and bin its output (vectorised); return per-sample
     values at the horizon (and ``mated``, warheads per class). ``mode`` 1 stores expected
     deliveries in ``base`` (the baseline), 2 counts paired differences from it."""
     n = assembled.shape[1]
     out = layout.deliveries(plan, tally["icbm_reliability"], n)
-    run_missiles(plan.branch, plan.grid.size, plan.grid.index(plan.profile.today), classes, armed,
+    run_missiles(plan.branch, plan.grid.size, plan.grid.index(plan.profile.today), classes, armed, limits,
                  layout.targets(plan, draws), running, assembled, out)
     rows = plan.evaluation_months
     tally["deliverable"][:, rows] += count_rows(log_bin(out.expected, DELIVER_BINS), DELIVER_BINS.size)

@@ -32,7 +32,7 @@ def history_values(plan: Plan, draws: dict[str, np.ndarray], months: list[int], 
     (ascending, before the branch) in the no-deal history."""
     reactors, enrichment = layout.reactors(plan, draws, n), layout.enrichment(plan, draws, n)
     weapons, tests = layout.weapons(draws), layout.tests(plan, draws, n)
-    stocks, controls = layout.initial_stocks(plan, n), layout.no_controls(plan, n)
+    stocks, controls, caps = layout.initial_stocks(plan, n), layout.no_controls(plan, n), layout.no_caps(plan, n)
     scratch = new_tally(plan, paired=False, history=True)
     sums = {"pu_kg": np.zeros(plan.grid.size), "heu_kg": np.zeros(plan.grid.size)}
     final = np.zeros((5, n))
@@ -40,7 +40,7 @@ def history_values(plan: Plan, draws: dict[str, np.ndarray], months: list[int], 
     out = np.zeros((len(months), 3, n))
     t = 0
     for i, month in enumerate(months):
-        run_months(t, month + 1, reactors, enrichment, weapons, tests, stocks, controls, tallies, pairing)
+        run_months(t, month + 1, reactors, enrichment, weapons, tests, stocks, controls, caps, tallies, pairing)
         out[i] = final[:3]
         t = month + 1
     return out

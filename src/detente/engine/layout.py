@@ -13,9 +13,9 @@ from ..compile.plan import Plan
 from ..inputs.vocabulary import MAX_TRIGGERS
 from ..metrics import BREAKOUT_BINS, BREAKOUT_WEAPONS, KG_BINS
 from ..model.crisis import CrisisDraws
-from ..model.deal import Behaviour, DealDraws, DealPath, Phases, Restricted, Triggers, Verification
-from ..model.fissile import Controls, Enrichment, Pairing, Reactors, Stocks, Tallies, Tests, Weapons
-from ..model.missiles import Classes, Deliveries, Targets, delivery_table
+from ..model.deal import Behaviour, DealDraws, DealPath, Phases, Restricted, Tied, Triggers, Verification
+from ..model.fissile import Caps, Controls, Enrichment, Pairing, Reactors, Stocks, Tallies, Tests, Weapons
+from ..model.missiles import Classes, Deliveries, Limits, Targets, delivery_table, unlimited
 from ..model.production import feed_per_product, reactor_pu_kg_per_year, swu_per_kg
 from ..months import NEVER, format_month
 from .streams import Shared
@@ -152,6 +152,56 @@ def no_controls(plan: Plan, n: int, start: int | None = None) -> Controls:
                     ship_month=np.full(n, NEVER, dtype=np.int64), ship_pu=np.zeros(n), ship_heu=np.zeros(n))
 
 
+def no_caps(plan: Plan, n: int) -> Caps:
+    """No ceilings on stocks or output."""
+    rows = len(plan.production)
+    never = np.full((rows, n), NEVER, dtype=np.int64)
+    return Caps(limit=np.zeros(0), stock=np.zeros(0, dtype=np.int64), declared=np.zeros(0, dtype=np.uint8),
+                binds_from=np.zeros((0, n), dtype=np.int64), binds_until=np.zeros((0, n), dtype=np.int64),
+                held_pu=np.zeros(n), held_heu=np.zeros(n), share=np.ones(rows), share_from=never,
+                share_until=never.copy(), first=int(NEVER))
+
+
+def binding(timing, start: np.ndarray, done: np.ndarray, collapse: np.ndarray) -> np.ndarray:
+    """(n,) grid month a measure binds, or NEVER where the deal collapsed before it would."""
+    month = (start if timing.at_start else done)[timing.phase]
+    return np.where(collapse > month, month, NEVER)
+
+
+def restart_months(draws: Draws, level: int, never: np.ndarray) -> np.ndarray:
+    """(n,) months to undo a restriction of ``level`` after a collapse (NEVER: never rebuilt)."""
+    name = {1: "freeze", 2: "disable", 3: "dismantle"}[level]
+    months = np.rint(draws[f"deal.restart.{name}"]).astype(np.int64)
+    return np.where(never, NEVER, months) if level == 3 else months
+
+
+def caps(plan: Plan, deal: DealPlan, draws: Draws, start: np.ndarray, done: np.ndarray, collapse: np.ndarray,
+         n: int) -> Caps:
+    """A scenario's ceilings on stocks (lapsing at a collapse or sunset; declared excess comes
+    back then) and on output (lapsing at either after the freeze restart delay)."""
+    out = no_caps(plan, n)
+    if not deal.stock_caps and not deal.output_caps:
+        return out
+    froms, untils = [], []
+    for cap in deal.stock_caps:
+        froms.append(binding(cap.timing, start, done, collapse))
+        untils.append(np.minimum(collapse, cap.until))
+    share, share_from, share_until = out.share, out.share_from, out.share_until
+    delay = restart_months(draws, 1, np.zeros(n, dtype=bool))
+    for cap in deal.output_caps:
+        for row in cap.rows:
+            share[row] = cap.share
+            share_from[row] = binding(cap.timing, start, done, collapse)
+            share_until[row] = np.minimum(collapse, cap.until) + delay
+    first = min([int(f.min()) for f in froms] + [int(share_from.min())])
+    return out._replace(
+        limit=np.array([c.limit for c in deal.stock_caps], dtype=float),
+        stock=np.array([c.stock for c in deal.stock_caps], dtype=np.int64),
+        declared=np.array([c.declared for c in deal.stock_caps], dtype=np.uint8),
+        binds_from=np.array(froms, dtype=np.int64).reshape(len(froms), n),
+        binds_until=np.array(untils, dtype=np.int64).reshape(len(untils), n), first=first)
+
+
 def tallies(plan: Plan, tally: dict, sums: dict, final: np.ndarray, n: int,
             assembled: np.ndarray | None = None, reached: np.ndarray | None = None) -> Tallies:
     return Tallies(
@@ -181,15 +231,17 @@ def phase_times(deal: DealPlan, own: Draws, n: int, begin: int, unverified: np.n
     """Grid months each phase starts and completes, per sample (phases in dependency order). A
     phase that waits on another starts once that one is complete and confirmed: after its
     verification's access lag, or, with no verification, after ``unverified`` months (n,) of
-    confirmation by other means."""
+    confirmation by other means, and then its own offset."""
     start = np.zeros((deal.phases, n), dtype=np.int64)
     done = np.zeros_like(start)
     for i, pid in enumerate(deal.phase_ids):
         if deal.after[i] >= 0:
             q = deal.after[i]
-            lags = [own[lag] for _, _, _, lag in deal.covers[q]]
+            lags = [own[lag] for *_, lag in deal.covers[q]]
             verified = np.rint(np.max(lags, axis=0) if lags else unverified).astype(np.int64)
             start[i] = done[q] + verified
+            if deal.offset[i] is not None:
+                start[i] += np.rint(own[deal.offset[i]]).astype(np.int64)
         elif deal.date[i] >= 0:
             start[i] = deal.date[i]
         else:
@@ -205,13 +257,25 @@ def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, sh
     start, done = phase_times(deal, own, n, plan.grid.index(deal.scenario.start),
                               draws["deal.confirmation_without_verification_months"])
     both = {**draws, **own}
-    given = np.array([sum((both[k] * c for k, c in items), np.zeros(n)) for items in deal.given])
-    received = np.array([sum((both[k] * c for k, c in items), np.zeros(n)) for items in deal.received])
+
+    def worth(items) -> np.ndarray:
+        return sum((both[k] * c for k, c in items), np.zeros(n))
+
+    given = np.array([worth(items) for items in deal.given])
+    received = np.array([worth(items) for items in deal.received])
+    received_snap = np.array([worth(items) for items in deal.snapback])
+    tied = Tied(phase=np.array([q.timing.phase for q in deal.tied], dtype=np.int64),
+                at_start=np.array([q.timing.at_start for q in deal.tied], dtype=np.uint8),
+                value=np.array([worth(q.value) for q in deal.tied]).reshape(len(deal.tied), n),
+                snapback=np.array([q.snapback for q in deal.tied], dtype=np.uint8),
+                goodwill=np.array([q.goodwill for q in deal.tied], dtype=np.uint8))
     detect = np.zeros((deal.phases, rows, n))
+    detect_declared = np.zeros((deal.phases, rows, n))
     dispute = np.zeros((deal.phases, n))
     for p, regimes in enumerate(deal.covers):
-        for mask, det, disp, _ in regimes:
+        for mask, once_declared, det, disp, _ in regimes:
             detect[p, mask] = np.maximum(detect[p, mask], own[det])
+            detect_declared[p, once_declared] = np.maximum(detect_declared[p, once_declared], own[det])
             dispute[p] = np.maximum(dispute[p], own[disp])  # the most intrusive regime, not a sum
     chance = np.zeros((MAX_TRIGGERS, n))
     breach = np.zeros((MAX_TRIGGERS, n))
@@ -242,10 +306,11 @@ def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, sh
         dispute_background=draws["deal.dispute_background"],
         shock_chance=1.0 - np.exp(-draws["deal.shock_per_year"] / 12.0), shock_breach=draws["deal.shock_breach"],
         launch_chance=1.0 - np.exp(-draws["deal.disputed_launch_per_year"] / 12.0),
-        launch_breach=draws["deal.disputed_launch_breach"],
+        launch_breach=draws["deal.disputed_launch_breach"], goodwill=draws["deal.goodwill_relief"],
     )
     path = DealPath(
         running=np.ones((rows, months, n), dtype=np.uint8), calm=np.zeros((months, n), dtype=np.float32),
+        relief=np.zeros((months, n), dtype=np.float32),
         wait=np.zeros((rows, months, n), dtype=np.int16),
         in_force=np.zeros(months, dtype=np.int64), cheated_by=np.zeros(months, dtype=np.int64),
         detected_by=np.zeros(months, dtype=np.int64), collapse=np.full(n, NEVER, dtype=np.int64),
@@ -259,12 +324,32 @@ def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, sh
             np.maximum(row, np.rint(draws[name]).astype(np.int64), out=row)
     inputs = (Phases(start=start, done=done, given=given, received=received, tension=deal.tension,
                      informs=deal.informs, level_start=deal.level_start, level_done=deal.level_done,
-                     disputed_start=deal.disputed_start, disputed_done=deal.disputed_done,
-                     test_delay_start=delays[0], test_delay_done=delays[1]),
-              Restricted(plan.undeclared, plan.production, exists, ntm, plan.control_row("nuclear-tests")),
-              Verification(detect, dispute),
+                     until_start=deal.until_start, until_done=deal.until_done, pending_start=deal.pending_start,
+                     pending_done=deal.pending_done, disputed_start=deal.disputed_start,
+                     disputed_done=deal.disputed_done, test_delay_start=delays[0], test_delay_done=delays[1],
+                     received_snap=received_snap, tension_until=deal.tension_until,
+                     goodwill_start=deal.goodwill_start, goodwill_done=deal.goodwill_done,
+                     us_goodwill=deal.us_goodwill, settled_start=deal.settled_start, settled_done=deal.settled_done),
+              tied,
+              Restricted(declared_months(plan, deal, both, start, done, n), plan.production, exists, ntm,
+                         plan.control_row("nuclear-tests")),
+              Verification(detect, detect_declared, dispute),
               Triggers(chance, breach), behaviour, DealDraws(shared.deal))
     return inputs, path, start, done
+
+
+def declared_months(plan: Plan, deal: DealPlan, draws: Draws, start: np.ndarray, done: np.ndarray, n: int
+                    ) -> np.ndarray:
+    """(F, n) grid month from which each control row counts as declared: 0 for what the profile
+    lists as declared, the month a declaration naming it binds where that declaration is complete
+    for it (its uniform below its completeness), else never."""
+    out = np.where(plan.undeclared[:, None], NEVER, 0).astype(np.int64) * np.ones(n, dtype=np.int64)
+    for item in deal.declarations:
+        month = (start if item.timing.at_start else done)[item.timing.phase]
+        opened = draws[item.opened] < draws[item.completeness]
+        for f in item.facilities:
+            out[f] = np.where(opened, np.minimum(out[f], month), out[f])
+    return out
 
 
 def missile_classes(plan: Plan, draws: Draws) -> Classes:
@@ -301,6 +386,37 @@ def missile_classes(plan: Plan, draws: Draws) -> Classes:
         flight_row=np.array([plan.control_row(f"flights:{c.id}") for c in classes], dtype=np.int64),
         **extras(force, draws, n), icbm=icbm, icbm_table=table,
     )
+
+
+def no_limits(plan: Plan, n: int) -> Limits:
+    """No launcher limits."""
+    return unlimited(len(plan.missiles.classes), n)
+
+
+def launcher_limits(plan: Plan, deal: DealPlan | None, classes: Classes, draws: Draws, start, done, collapse,
+                    never: np.ndarray | None, n: int) -> Limits:
+    """Launcher ceilings by missile class: a cap's number, none for an elimination, the number
+    the class has when a production halt binds; each lapses at a sunset, or after a collapse
+    once the launchers are rebuilt (the freeze restart delay; an elimination's is a dismantlement's)."""
+    out = no_limits(plan, n)
+    if deal is None or not deal.launcher_limits:
+        return out
+    ids = [c.id for c in plan.missiles.classes]
+    today = plan.grid.index(plan.profile.today)
+    for item in deal.launcher_limits:
+        if item.missile_class not in ids:
+            continue  # the missile evidence has no such class: nothing to limit
+        c = ids.index(item.missile_class)
+        month = binding(item.timing, start, done, collapse)
+        if item.limit is None:  # a production halt: as many as there are when it binds
+            grown = np.maximum(np.minimum(month, plan.grid.size) - today, 0)
+            out.limit[c] = np.floor(classes.launchers0[c] * classes.launcher_step[c] ** grown)
+        else:
+            out.limit[c] = item.limit
+        out.binds_from[c] = month
+        rebuild = restart_months(draws, item.level, never if never is not None else np.zeros(n, dtype=bool))
+        out.binds_until[c] = np.minimum(np.where(collapse < NEVER, collapse + rebuild, NEVER), item.until)
+    return out
 
 
 def extras(force, draws: Draws, n: int) -> dict[str, np.ndarray]:

@@ -1,6 +1,7 @@
 """Evidence about how deals behave: the DPRK profile's walk-away hazards, reciprocity, disputes,
 cheating and detection, restart delays, the value each side puts on measures and incentives,
-and the UN sanctions a deal can relax (with their export values).
+the UN and US sanctions a deal can relax (with the revenue or access they withhold) and the
+confidence-building steps either side can take.
 
 All behavioural numbers are judgement, calibrated so the historical analogues last about as
 long as the real deals did (1994 ≈ 98 months, 2007 ≈ 21, 2012 ≈ 1.5); the data file says so.
@@ -8,9 +9,9 @@ long as the real deals did (1994 ≈ 98 months, 2007 ≈ 21, 2012 ≈ 1.5); the 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .uncertain import Fixed, Spec, _Spec
 from .validators import Fraction, Months, NonNegative, PerYear, Positive
@@ -63,6 +64,9 @@ class Dynamics(_Model):
     # satellite launches under a moratorium whose scope was never agreed (optional: older profiles lack them)
     disputed_launch_per_year: PerYear = ABSENT  # launches a year while the DPRK holds them permitted
     disputed_launch_breach: Fraction = ABSENT  # chance the other side rules such a launch a breach
+    # what declarations and goodwill do (optional: older profiles lack them, and then they do nothing)
+    declaration_completeness: Fraction = ABSENT  # chance a declaration really opens a facility it names
+    goodwill_relief: Fraction = ABSENT  # the other side's hazard × (1 − this) once a confidence-building step is done
     restart_months: RestartDelays
 
 
@@ -81,12 +85,35 @@ class Crisis(_Model):
 
 
 class Sanction(_Model):
-    """A UN sanctions measure a deal can relax, with the export revenue it blocks."""
+    """A sanctions measure a deal can relax, with the revenue (or access to finance) it withholds:
+    a UN Security Council resolution's (``issuer: un``, the default) or a US executive order's or
+    statute's (``issuer: us``, named in ``instrument``)."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
-    resolution: str
+    issuer: Literal["un", "us"] = "un"
+    resolution: str | None = None  # UN: the resolutions
+    instrument: str | None = None  # US: the executive order or statute
+    year: int | None = None
     measure: str
     musd_per_year: Annotated[Spec, Field(description="revenue blocked, million USD per year")]
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _named(self) -> Sanction:
+        if (self.resolution if self.issuer == "un" else self.instrument) is None:
+            raise ValueError("a UN measure names its `resolution`, a US one its `instrument`")
+        return self
+
+
+class ConfidenceStep(_Model):
+    """A goodwill step one side can take (the DPRK's are measures, the other side's incentives),
+    with its value and a historical example."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    side: Literal["dprk", "us"]
+    action: str
+    example: str | None = None
+    musd_per_year: NonNegative  # its value to the side receiving it (its sources are the spec's)
     note: str | None = None
 
 

@@ -22,7 +22,7 @@ from pydantic import (
 )
 
 from ..months import Month, format_month
-from .behaviour import Crisis, Dynamics, Sanction, Values
+from .behaviour import ConfidenceStep, Crisis, Dynamics, Sanction, Values
 from .bibliography import EVIDENCE, load_bibliography
 from .loading import read_yaml, validate
 from .uncertain import Correlation, Spec, _Spec
@@ -231,6 +231,7 @@ class Profile(_Model):
     dynamics: Dynamics
     values: Values
     sanctions: list[Sanction] = Field(default_factory=list)
+    confidence_building: list[ConfidenceStep] = Field(default_factory=list)
     crisis: Crisis | None = None  # no risk-of-war output when absent
 
     @model_validator(mode="after")
@@ -238,6 +239,10 @@ class Profile(_Model):
         ids = [f.id for f in self.facilities]
         if len(ids) != len(set(ids)):
             raise ValueError("facility ids must be unique")
+        for table, rows in (("sanctions", self.sanctions), ("confidence_building", self.confidence_building)):
+            names = [r.id for r in rows]
+            if len(names) != len(set(names)):
+                raise ValueError(f"{table} ids must be unique")
         designs = [d.id for d in self.designs]
         if len(designs) != len(set(designs)):
             raise ValueError("design ids must be unique")
@@ -308,6 +313,8 @@ class Profile(_Model):
         out.update(self.values.parameters())
         for sanction in self.sanctions:
             out[f"sanction.{sanction.id}"] = sanction.musd_per_year
+        for step in self.confidence_building:
+            out[f"goodwill.{step.id}"] = step.musd_per_year
         if self.crisis is not None:
             for key in Crisis.model_fields:
                 out[f"crisis.{key}"] = getattr(self.crisis, key)

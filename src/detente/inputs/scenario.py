@@ -24,17 +24,22 @@ from .validators import Fraction, Months, NonNegative, PerYear
 from .vocabulary import (
     MAX_TRIGGERS,
     Binds,
+    CapExcess,
+    CapStock,
     CtbtStep,
     DeclaratoryKind,
     FacilityMeasureKind,
     IncentiveKind,
     MissileClassId,
+    MissileMeasureKind,
     ScenarioKind,
     SpaceLaunchScope,
     TestSiteMethod,
 )
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+Limit = Annotated[float, Field(ge=0, le=1_000_000, strict=True, allow_inf_nan=False)]  # kg, warheads or launchers
+Share = Annotated[float, Field(ge=0, le=1, strict=True, allow_inf_nan=False)]
 
 
 class _Model(BaseModel):
@@ -48,15 +53,37 @@ class Start(_Model):
     at: Literal["signature"] | None = None
     after: Id | None = None
     date: Month | None = None
+    offset_months: Months | None = None  # with `after`: months after that phase is complete and confirmed
 
     @model_validator(mode="after")
     def _one(self) -> Start:
         if sum(x is not None for x in (self.at, self.after, self.date)) != 1:
             raise ValueError("give exactly one of `at: signature`, `after: <phase>` or `date`")
+        if self.offset_months is not None and self.after is None:
+            raise ValueError("`offset_months` applies only to `after: <phase>`")
         return self
 
 
-class FacilityMeasure(_Model):
+class _Measure(_Model):
+    """What every measure may say: an ``id`` (so incentives can be tied to it) and a sunset
+    ``until: YYYY-MM``, the month its restriction lapses while the deal holds."""
+
+    id: Id | None = None
+    until: Month | None = None
+
+    @model_validator(mode="after")
+    def _sunset(self) -> _Measure:
+        if self.until is not None and not self.lapses():
+            raise ValueError(f"a {self.kind} does not lapse on a date: `until` applies to freezes, "
+                             "disablement, moratoria, caps, missile limits and tension reduction")
+        return self
+
+    def lapses(self) -> bool:
+        """Whether a sunset (``until``) can apply to this measure."""
+        return True
+
+
+class FacilityMeasure(_Measure):
     """Stop named facilities (or every declared facility at named sites, or all facilities)."""
 
     kind: FacilityMeasureKind
@@ -71,9 +98,12 @@ class FacilityMeasure(_Model):
             raise ValueError("name `facilities`, `sites` or `all_facilities: true`")
         return self
 
+    def lapses(self) -> bool:
+        return self.kind != "dismantle"
 
-class Moratorium(_Model):
-    """Measures without a facility: test halts, CTBT, declarations, tension reduction. For the
+
+class Moratorium(_Measure):
+    """Measures without a facility: test halts, CTBT, a CTBTO visit, tension reduction. For the
     CTBT, ``step`` says whether the DPRK signs (the default, as files before it read) or ratifies."""
 
     kind: DeclaratoryKind
@@ -87,13 +117,98 @@ class Moratorium(_Model):
             raise ValueError("`step` (sign or ratify) applies only to `kind: ctbt`")
         return self
 
+    def lapses(self) -> bool:
+        return self.kind in ("test-moratorium", "tension-reduction")
+
     @property
     def ctbt_step(self) -> str | None:
         """``sign`` or ``ratify`` for the CTBT, else None."""
         return (self.step or "sign") if self.kind == "ctbt" else None
 
 
-class TestSiteClosure(_Model):
+class Declaration(_Measure):
+    """A declaration of the programme. The facilities it names (``facilities``, every facility at
+    ``sites``, or ``all_facilities: true``) count as declared from the month it binds (once the
+    phase is complete), so verification and measures on their sites cover them — if the
+    declaration is complete for them, which happens with chance ``completeness`` (default the
+    profile's ``deal.declaration_completeness``). Naming nothing, it only carries its value."""
+
+    kind: Literal["declaration"]
+    facilities: list[Id] = Field(default_factory=list)
+    sites: list[Id] = Field(default_factory=list)
+    all_facilities: bool = False
+    completeness: Fraction | None = None
+    binds: Binds | None = None
+    note: str | None = None
+
+    def lapses(self) -> bool:
+        return False
+
+
+class Cap(_Measure):
+    """A ceiling, binding while the deal holds: on a stock (``stock: pu|heu`` in kg, or
+    ``warheads``: material for that many warheads), with the ``excess`` removed for good or
+    declared and stored under seal (back in use after a collapse); on launchers of missile classes
+    (``launchers``, ``limit`` per class); or on facilities' output (``facilities``, ``share`` of
+    their capacity). Binds once the phase is complete unless ``binds`` says otherwise."""
+
+    kind: Literal["cap"]
+    stock: CapStock | None = None
+    launchers: list[MissileClassId] = Field(default_factory=list)
+    facilities: list[Id] = Field(default_factory=list)
+    limit: Limit | None = None
+    share: Share | None = None
+    excess: CapExcess = "removed"
+    binds: Binds | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _target(self) -> Cap:
+        targets = sum((self.stock is not None, bool(self.launchers), bool(self.facilities)))
+        if targets != 1:
+            raise ValueError("a cap names exactly one of `stock` (pu, heu or warheads), `launchers` (missile "
+                             "classes) or `facilities`")
+        if self.facilities and (self.share is None or self.limit is not None):
+            raise ValueError("a cap on facilities gives `share`: the fraction of their capacity allowed (0–1)")
+        if not self.facilities and (self.limit is None or self.share is not None):
+            unit = "launchers per class" if self.launchers else ("warheads" if self.stock == "warheads" else "kg")
+            raise ValueError(f"a cap on {'launchers' if self.launchers else 'a stock'} gives `limit` ({unit})")
+        return self
+
+
+class MissileLimit(_Measure):
+    """``missile-production-halt``: launchers of the named classes stop growing (held at their
+    number when it binds); ``missile-elimination``: the classes' launchers are destroyed;
+    ``space-launch-ban``: no satellite launches (Sohae), which settles a moratorium's disputed scope."""
+
+    kind: MissileMeasureKind
+    classes: list[MissileClassId] = Field(default_factory=list)
+    binds: Binds | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _classes(self) -> MissileLimit:
+        if (self.kind == "space-launch-ban") == bool(self.classes):
+            raise ValueError("a space-launch ban names no `classes`" if self.classes
+                             else f"a {self.kind} names the missile `classes` it limits")
+        return self
+
+
+class ConfidenceBuilding(_Measure):
+    """A goodwill step of the DPRK's (``action``: an id of the profile's ``confidence_building``
+    table, e.g. the release of detainees): it carries its value and, once done, lowers the other
+    side's walk-away hazard."""
+
+    kind: Literal["confidence-building"]
+    action: Id
+    binds: Binds | None = None
+    note: str | None = None
+
+    def lapses(self) -> bool:
+        return False
+
+
+class TestSiteClosure(_Measure):
     """The nuclear test site closed (tunnels sealed) or demolished (portals and tunnels blown up):
     after a collapse, tests wait until a site is made ready again. Binds once the phase is complete."""
 
@@ -103,7 +218,7 @@ class TestSiteClosure(_Model):
     note: str | None = None
 
 
-class FlightTestMoratorium(_Model):
+class FlightTestMoratorium(_Measure):
     """No flight tests of the named missile classes; ``space_launches`` says whether the text
     covers satellite launches (``covered``, the default), allows them (``excluded``) or leaves it
     unsettled (``disputed``: the DPRK launches at its programme's rate and a launch may be ruled a breach)."""
@@ -114,30 +229,43 @@ class FlightTestMoratorium(_Model):
     space_launches: SpaceLaunchScope = "covered"
 
 
-class ShipOut(_Model):
+class ShipOut(_Measure):
     """Separated material shipped out of the country when the phase completes (irreversible)."""
 
     kind: Literal["ship-out"]
     pu_share: Fraction
     heu_share: Fraction
 
+    def lapses(self) -> bool:
+        return False
 
-Measure = Annotated[FacilityMeasure | Moratorium | FlightTestMoratorium | ShipOut | TestSiteClosure,
-                    Field(discriminator="kind")]
+
+Measure = Annotated[FacilityMeasure | Moratorium | Declaration | FlightTestMoratorium | ShipOut | TestSiteClosure
+                    | Cap | MissileLimit | ConfidenceBuilding, Field(discriminator="kind")]
 
 
 class Incentive(_Model):
-    """Something the DPRK receives. Sanctions relief names measures from the profile's table."""
+    """Something the DPRK receives. Sanctions relief names measures from the profile's tables (UN
+    and US). By default it arrives as its phase progresses; ``for_measure`` ties it to one measure
+    (by ``id``), received in full from the month that measure binds. With ``snapback: true`` it
+    is reimposed for good when a breach is detected and the deal goes on."""
 
     kind: IncentiveKind
     sanctions: list[Id] = Field(default_factory=list)
+    action: Id | None = None  # confidence-building: an id of the profile's table
     musd_per_year: NonNegative | None = None  # overrides the profile's value for this kind
+    for_measure: Id | None = None
+    snapback: bool = False
     note: str | None = None
 
     @model_validator(mode="after")
     def _relief(self) -> Incentive:
         if self.kind == "sanctions-relief" and not self.sanctions:
             raise ValueError("sanctions relief must name `sanctions` (ids from the profile)")
+        if (self.kind == "confidence-building") != (self.action is not None):
+            raise ValueError("a confidence-building incentive names its `action` (an id of the profile's "
+                             "confidence_building table)" if self.action is None
+                             else "`action` applies only to `kind: confidence-building`")
         return self
 
 
@@ -213,8 +341,28 @@ class Scenario(_Model):
             if p.start.date is not None and p.start.date < self.start:
                 raise ValueError(f"phase {p.id!r} starts before the scenario does")
         self.phase_order()
-        if sum(isinstance(m, ShipOut) for p in self.phases for m in p.measures) > 1:
+        measures = [m for p in self.phases for m in p.measures]
+        if sum(isinstance(m, ShipOut) for m in measures) > 1:
             raise ValueError("at most one ship-out measure per scenario")
+        named = [m.id for m in measures if m.id is not None]
+        if len(named) != len(set(named)):
+            raise ValueError("measure ids must be unique within a scenario")
+        for p in self.phases:
+            for m in p.measures:
+                if m.until is not None and m.until <= self.start:
+                    raise ValueError(f"phase {p.id!r}: a measure's sunset `until` must be after the scenario's start")
+            for k in p.incentives:
+                if k.for_measure is not None and k.for_measure not in named:
+                    raise ValueError(f"phase {p.id!r}: incentive tied to measure {k.for_measure!r}, which no "
+                                     f"measure names as its `id` (ids: {', '.join(named) or 'none'})")
+        limited: list[str] = []
+        for m in measures:
+            if isinstance(m, MissileLimit) and m.kind != "space-launch-ban":
+                limited += m.classes
+            elif isinstance(m, Cap) and m.launchers:
+                limited += m.launchers
+        if len(limited) != len(set(limited)):
+            raise ValueError("at most one launcher limit (cap, production halt or elimination) per missile class")
         return self
 
     def phase_order(self) -> list[Phase]:

@@ -56,14 +56,35 @@ class Phases(NamedTuple):
     disputed_done: np.ndarray  # (P,) … once the phase is complete
     level_start: np.ndarray  # (P, F) int64 restriction a phase imposes from its start (0 … 4)
     level_done: np.ndarray  # (P, F) int64 restriction it imposes once complete
+    until_start: np.ndarray  # (P, F) int64 grid month the restriction from the start lapses (a sunset), or NEVER
+    until_done: np.ndarray  # (P, F) int64 … the restriction once complete
+    pending_start: np.ndarray  # (P, F) uint8 1: the restriction applies only once the row is declared
+    pending_done: np.ndarray  # (P, F) uint8
     test_delay_start: np.ndarray  # (P, n) int64 months before tests resume after a collapse (CTBT) from the start
     test_delay_done: np.ndarray  # (P, n) int64 … once the phase is complete (test-site closure)
+    received_snap: np.ndarray  # (P, n) value of incentives reimposed for good on a detection (snap-back)
+    tension_until: np.ndarray  # (P,) int64 grid month the phase's tension reduction lapses, or NEVER
+    goodwill_start: np.ndarray  # (P,) 1.0 where a DPRK confidence-building step is done at the start
+    goodwill_done: np.ndarray  # (P,) … once the phase is complete
+    us_goodwill: np.ndarray  # (P,) 1.0 where the other side's confidence-building step arrives with the phase
+    settled_start: np.ndarray  # (P,) 1.0 where a space-launch ban settles a moratorium's scope from the start
+    settled_done: np.ndarray  # (P,)
+
+
+class Tied(NamedTuple):
+    """Incentives (Q) received in full from the month a named measure binds."""
+
+    phase: np.ndarray  # (Q,) int64 the measure's phase
+    at_start: np.ndarray  # (Q,) uint8 1: the measure binds at its phase's start, else once complete
+    value: np.ndarray  # (Q, n) million USD/yr
+    snapback: np.ndarray  # (Q,) uint8 reimposed for good on a detection
+    goodwill: np.ndarray  # (Q,) uint8 a confidence-building step of the other side's
 
 
 class Restricted(NamedTuple):
     """What the control rows are."""
 
-    undeclared: np.ndarray  # (F,) bool an undeclared facility
+    declared_at: np.ndarray  # (F, n) int64 grid month from which a row counts as declared (NEVER: never)
     production: np.ndarray  # (F,) bool a facility that makes fissile material
     exists: np.ndarray  # (F, n) bool the facility exists in a sample
     ntm: np.ndarray  # (F, n) monthly chance national technical means see covert operation of the row
@@ -72,6 +93,7 @@ class Restricted(NamedTuple):
 
 class Verification(NamedTuple):
     detect: np.ndarray  # (P, F, n) monthly detection chance at each row while the phase has started
+    detect_declared: np.ndarray  # (P, F, n) … at rows covered once a declaration has declared them
     dispute: np.ndarray  # (P, n) monthly chance a verification dispute starts
 
 
@@ -102,6 +124,7 @@ class Behaviour(NamedTuple):
     shock_breach: np.ndarray  # chance a shock ends the deal
     launch_chance: np.ndarray  # monthly chance of a satellite launch the DPRK holds outside a disputed moratorium
     launch_breach: np.ndarray  # chance such a launch is ruled a breach
+    goodwill: np.ndarray  # a side's hazard × (1 − this) once the other has taken a confidence-building step
     restart: np.ndarray  # (5, n) int64 months to restart after collapse, by level
     never_rebuilt: np.ndarray  # (n,) bool a dismantled facility is never rebuilt
 
@@ -115,6 +138,7 @@ class DealPath(NamedTuple):
 
     running: np.ndarray  # (F, M, n) uint8 1 while a control row runs
     calm: np.ndarray  # (M, n) float32 tension reduction in force (0 … 1; 0 once the deal collapsed)
+    relief: np.ndarray  # (M, n) float32 value the DPRK receives in force (million USD/yr; 0 once collapsed)
     in_force: np.ndarray  # (M,) int64 samples with the deal in force
     wait: np.ndarray  # (F, M, n) int16 months a row would need to run again if the deal ended now
     cheated_by: np.ndarray  # (M,) int64 samples in which covert production has taken place
@@ -127,7 +151,7 @@ class DealPath(NamedTuple):
 
 
 @kernel
-def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draws, path):
+def run_deal(t0, t1, phases, tied, restricted, verification, triggers, behaviour, draws, path):
     """Simulate grid months ``t0`` … ``t1 - 1`` of a deal for every sample, writing ``path``.
 
     Restriction levels: 0 none, 1 freeze, 2 disable, 3 dismantle, 4 moratorium (an activity).
@@ -135,7 +159,10 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
     On collapse a row runs again after ``behaviour.restart[level]`` months (a dismantled one
     never, where ``never_rebuilt``); a moratorium lapses at once, except that nuclear tests wait
     for the longest delay the deal's CTBT step or test-site closure set (withdrawal notice, a
-    site made ready again). The output arrays start at ``t0``.
+    site made ready again). A restriction with a sunset lapses on its date (the row runs again
+    after its level's restart delay); one waiting on a declaration binds once the row is declared.
+    Relief tied to a measure arrives in full when that measure binds; snap-back relief is
+    reimposed for good on a detection that does not end the deal. The output arrays start at ``t0``.
 
     Covert production is a choice: each month, at every plant a deal restricts that could still
     run in secret (an undeclared one, or a frozen one), the DPRK starts producing with hazard
@@ -148,7 +175,7 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
     """
     start, done, given, received = phases.start, phases.done, phases.given, phases.received
     tension, level_start, level_done, informs = phases.tension, phases.level_start, phases.level_done, phases.informs
-    undeclared, production = restricted.undeclared, restricted.production
+    declared_at, production = restricted.declared_at, restricted.production
     exists, ntm, test_row = restricted.exists, restricted.ntm, restricted.test_row
     delay_start, delay_done = phases.test_delay_start, phases.test_delay_done
     detect, dispute_rate = verification.detect, verification.dispute
@@ -163,6 +190,9 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
     n_p, n = start.shape
     n_f = level_done.shape[1]
     n_k = trig_rate.shape[0]
+    n_q = tied.phase.shape[0]
+    until_start, until_done = phases.until_start, phases.until_done
+    pending_start, pending_done = phases.pending_start, phases.pending_done
     u_shock, u_shock_breach, u_cheat, u_which = shock_rows(n_k)
     lv = np.zeros(n_f, dtype=np.int64)
     cheat = np.zeros(n_f, dtype=np.bool_)
@@ -177,6 +207,7 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
         dispute_until = -1
         suspend_until = -1
         hold = 0  # months tests wait after a collapse
+        snapped = False  # snap-back relief reimposed
         for f in range(n_f):
             lv[f] = 0
             cheat[f] = False
@@ -191,6 +222,9 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                 confident = 0.0
                 rate = 0.0
                 contested = 0.0
+                settled = 0.0
+                dprk_goodwill = 0.0
+                us_goodwill = 0.0
                 hold = 0
                 for f in range(n_f):
                     lv[f] = 0
@@ -203,18 +237,43 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                     progress = min(1.0, (t - start[p, s] + 1) / span)
                     g += given[p, s] * progress
                     r += received[p, s] * progress
+                    if not snapped:
+                        r += phases.received_snap[p, s] * progress
                     rate = max(rate, dispute_rate[p, s])
                     confident = max(confident, informs[p])
                     contested = max(contested, phases.disputed_start[p])
+                    settled = max(settled, phases.settled_start[p])
+                    dprk_goodwill = max(dprk_goodwill, phases.goodwill_start[p])
                     for f in range(n_f):
-                        lv[f] = max(lv[f], level_start[p, f])
+                        level = level_start[p, f]
+                        if level > 0 and t < until_start[p, f] + restart[level, s] and (
+                                pending_start[p, f] == 0 or t >= declared_at[f, s]):
+                            lv[f] = max(lv[f], level)
                         seen[f] = max(seen[f], detect[p, f, s])
+                        if t >= declared_at[f, s]:
+                            seen[f] = max(seen[f], verification.detect_declared[p, f, s])
                     if t >= done[p, s]:
-                        calm = min(1.0, calm + tension[p])
+                        if t < phases.tension_until[p]:
+                            calm = min(1.0, calm + tension[p])
                         contested = max(contested, phases.disputed_done[p])
+                        settled = max(settled, phases.settled_done[p])
+                        dprk_goodwill = max(dprk_goodwill, phases.goodwill_done[p])
+                        us_goodwill = max(us_goodwill, phases.us_goodwill[p])
                         hold = max(hold, delay_done[p, s])
                         for f in range(n_f):
-                            lv[f] = max(lv[f], level_done[p, f])
+                            level = level_done[p, f]
+                            if level > 0 and t < until_done[p, f] + restart[level, s] and (
+                                    pending_done[p, f] == 0 or t >= declared_at[f, s]):
+                                lv[f] = max(lv[f], level)
+                for q in range(n_q):  # relief tied to a measure: in full once that measure binds
+                    p = tied.phase[q]
+                    binds = start[p, s] if tied.at_start[q] else done[p, s]
+                    if t >= binds and not (snapped and tied.snapback[q]):
+                        r += tied.value[q, s]
+                        if tied.goodwill[q]:
+                            us_goodwill = 1.0
+                if settled > 0.0:  # a space-launch ban settles what a moratorium left open
+                    contested = 0.0
                 if t < suspend_until:
                     r = 0.0  # relief suspended after a detection
                 imbalance = (g - r) / (g + r) if g + r > 0.0 else 0.0
@@ -224,7 +283,7 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                 for f in range(n_f):
                     hazard[f] = 0.0
                     could = production[f] and exists[f, s] and not cheat[f] and not caught[f]
-                    if could and 0 < lv[f] < 4 and (undeclared[f] or lv[f] == 1):
+                    if could and 0 < lv[f] < 4 and (t < declared_at[f, s] or lv[f] == 1):
                         p_caught = 1.0 - (1.0 - seen[f]) ** behaviour.horizon[s]
                         hazard[f] = behaviour.temptation[s] * (1.0 - p_caught) / (1.0 + stake * p_caught)
                         total += hazard[f]
@@ -256,6 +315,7 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                     if response < walk[s]:
                         gone = t
                     else:
+                        snapped = True  # snap-back relief is reimposed whatever else the response
                         if response < walk[s] + (1.0 - walk[s]) * behaviour.suspend_on_detection[s]:
                             suspend_until = t + 1 + int(round(behaviour.suspension_months[s]))
                         dispute_until = t + 1 + int(round(dmonths[s]))
@@ -281,6 +341,8 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                 h_u = base_u[s] * math.exp(beta[s] * max(-imbalance, 0.0)) * factor * scale / (scale + g)
                 if not detected[s]:  # a detection ends the confidence verification gave
                     h_u *= 1.0 - behaviour.confidence[s] * confident
+                h_u *= 1.0 - behaviour.goodwill[s] * dprk_goodwill  # goodwill steps lower the other side's hazard
+                h_d *= 1.0 - behaviour.goodwill[s] * us_goodwill
                 walks_d = uniforms[U_DPRK, i, s] < 1.0 - math.exp(-h_d)
                 walks_u = uniforms[U_US, i, s] < 1.0 - math.exp(-h_u)
                 if walks_d or walks_u:
@@ -288,6 +350,7 @@ def run_deal(t0, t1, phases, restricted, verification, triggers, behaviour, draw
                 if gone == NEVER:
                     in_force[i] += 1
                     path.calm[i, s] = calm  # tension reduction in force this month
+                    path.relief[i, s] = r
                 else:
                     collapse[s] = gone
             stopped_all = True

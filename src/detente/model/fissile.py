@@ -105,6 +105,23 @@ class Controls(NamedTuple):
     ship_heu: np.ndarray  # (n,)
 
 
+class Caps(NamedTuple):
+    """Ceilings a deal puts on stocks (K of them) and on facilities' output, each binding from a
+    month until it lapses (the deal collapses or a sunset passes), per sample."""
+
+    limit: np.ndarray  # (K,) float64 kg (Pu, HEU) or warheads
+    stock: np.ndarray  # (K,) int64 0 separated Pu, 1 weapon-grade U, 2 material for warheads
+    declared: np.ndarray  # (K,) uint8 1: the excess is stored under seal (back in use when the cap lapses)
+    binds_from: np.ndarray  # (K, n) int64 grid month the cap binds, or NEVER
+    binds_until: np.ndarray  # (K, n) int64 grid month it lapses
+    held_pu: np.ndarray  # (n,) kg Pu stored under seal (state, updated in place)
+    held_heu: np.ndarray  # (n,)
+    share: np.ndarray  # (F,) float64 share of capacity a control row may produce while capped (1: no cap)
+    share_from: np.ndarray  # (F, n) int64 grid month the output cap binds, or NEVER
+    share_until: np.ndarray  # (F, n) int64
+    first: int  # earliest grid month any cap may bind (NEVER: none)
+
+
 class Tallies(NamedTuple):
     """Histograms and sums the month loop adds into, and per-sample outputs."""
 
@@ -203,6 +220,52 @@ def time_to(need, waits, rates, order):
 
 
 @kernel
+def throttle(caps, row, t, s):
+    """Share of its capacity control row ``row`` may produce in grid month ``t`` (1: no cap)."""
+    if caps.share_from[row, s] <= t < caps.share_until[row, s]:
+        return caps.share[row]
+    return 1.0
+
+
+@kernel
+def cap_stocks(caps, s, t, pu, heu, per_pu, per_heu, stocks):
+    """Hold sample ``s``'s on-hand ``pu`` and ``heu`` (kg) to the caps binding in month ``t``: the
+    excess is removed for good or stored under seal. Returns the capped (pu, heu)."""
+    for k in range(caps.limit.shape[0]):
+        if not caps.binds_from[k, s] <= t < caps.binds_until[k, s]:
+            continue
+        lim, kind = caps.limit[k], caps.stock[k]
+        cut_pu, cut_heu = 0.0, 0.0
+        if kind == 0:
+            cut_pu = max(pu - lim, 0.0)
+        elif kind == 1:
+            cut_heu = max(heu - lim, 0.0)
+        else:
+            worth = pu * per_pu + heu * per_heu  # warheads' worth of material
+            if worth > lim:
+                keep = lim / worth
+                cut_pu, cut_heu = pu * (1.0 - keep), heu * (1.0 - keep)
+        pu -= cut_pu
+        heu -= cut_heu
+        if caps.declared[k]:
+            caps.held_pu[s] += cut_pu
+            caps.held_heu[s] += cut_heu
+        else:
+            stocks.pu_used[s] += cut_pu
+            stocks.heu_used[s] += cut_heu
+    return pu, heu
+
+
+@kernel
+def sealed(caps, s, t):
+    """Whether a cap that stores its excess under seal binds sample ``s`` in month ``t``."""
+    for k in range(caps.limit.shape[0]):
+        if caps.declared[k] and caps.binds_from[k, s] <= t < caps.binds_until[k, s]:
+            return True
+    return False
+
+
+@kernel
 def _count(row, bins):
     """Add one to ``row`` at each index in ``bins``."""
     for i in range(bins.shape[0]):
@@ -210,11 +273,12 @@ def _count(row, bins):
 
 
 @kernel
-def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, tallies, pairing):
+def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, caps, tallies, pairing):
     """Step grid months ``t0`` … ``t1 - 1`` for every sample, in place.
 
     From ``controls.start`` on, ``controls.running[row, t - start, s]`` is 1 while a facility
-    (or the test activity) may run, and material leaves at ``controls.ship_month``. Bin indices
+    (or the test activity) may run, and material leaves at ``controls.ship_month``; ``caps``
+    limit facilities' output (a capped plant does not grow) and the stocks on hand. Bin indices
     of a month are gathered first and counted in a second, tight loop.
     """
     core, run, spent, due = stocks.core, stocks.months_run, stocks.spent, stocks.due
@@ -265,7 +329,14 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
             on = reactors.on[r, p]
             rows = reactors.rows[r, p]
             c, m = core[r], run[r]
-            if t >= ctl_from:
+            if t >= ctl_from and t >= caps.first:
+                row = reactors.control_row[r]
+                go = ctl[row, t - ctl_from]
+                for s in range(n):
+                    power = go[s] * throttle(caps, row, t, s)
+                    c[s] += rows[s] * power
+                    m[s] += on * power
+            elif t >= ctl_from:
                 go = ctl[reactors.control_row[r], t - ctl_from]
                 for s in range(n):
                     c[s] += rows[s] * go[s]
@@ -311,12 +382,15 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
                 go = ctl[enrichment.control_row[e], t - ctl_from]
                 for s in range(n):
                     on[s] = (t >= start[s]) * go[s]
+                if t >= caps.first:  # a capped plant makes its share and does not grow
+                    for s in range(n):
+                        on[s] *= throttle(caps, enrichment.control_row[e], t, s)
             else:
                 for s in range(n):
                     on[s] = t >= start[s]
             for s in range(n):  # arithmetic on the 0/1 flag, so the loop vectorises
                 made_now[s] += rows[s] * factor[s] * on[s]
-                adding[s] += slope[s] * rows[s] * on[s] * grows
+                adding[s] += slope[s] * rows[s] * (on[s] >= 1.0) * grows
         for s in range(n):
             share[s] = min(1.0, enrichment.added_cap[s] / adding[s]) if adding[s] > 0.0 else 1.0
             heu_made[s] += min(made_now[s], enrichment.feed_cap[s])
@@ -325,12 +399,12 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
                 factor, slope = e_factor[e], enrichment.slope[e]
                 on = running_e[e]
                 for s in range(n):
-                    factor[s] += slope[s] * share[s] * on[s]
+                    factor[s] += slope[s] * share[s] * (on[s] >= 1.0)
         if t >= first_ship:
             for s in range(n):
                 if ship_month[s] == t:
-                    pu_used[s] += ship_pu[s] * max(pu_sep[s] - pu_used[s], 0.0)
-                    heu_used[s] += ship_heu[s] * max(heu_made[s] - heu_used[s], 0.0)
+                    pu_used[s] += ship_pu[s] * max(pu_sep[s] - pu_used[s] - caps.held_pu[s], 0.0)
+                    heu_used[s] += ship_heu[s] * max(heu_made[s] - heu_used[s] - caps.held_heu[s], 0.0)
         if t >= ctl_from and tests.future_u.shape[0] > 0:
             allowed = ctl[tests.control_row, t - ctl_from]
             chance = tests.future_u[t - ctl_from]
@@ -350,9 +424,15 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, t
         future = t >= ctl_from
         keep = future and assembled.shape[0] > 0
         j = t - ctl_from
+        capping = t >= caps.first
         for s in range(n):
-            pu = max(pu_sep[s] - pu_used[s], 0.0)
-            heu = max(heu_made[s] - heu_used[s], 0.0)
+            if capping and not sealed(caps, s, t):  # material stored under seal is back in use
+                caps.held_pu[s] = 0.0
+                caps.held_heu[s] = 0.0
+            pu = max(pu_sep[s] - pu_used[s] - caps.held_pu[s], 0.0)
+            heu = max(heu_made[s] - heu_used[s] - caps.held_heu[s], 0.0)
+            if capping:
+                pu, heu = cap_stocks(caps, s, t, pu, heu, weapons.per_pu[s], weapons.per_heu[s], stocks)
             ring_pu[slot, s] = pu
             ring_heu[slot, s] = heu
             wp = math.floor(pu * weapons.per_pu[s]) + math.floor(heu * weapons.per_heu[s])

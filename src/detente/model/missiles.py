@@ -12,7 +12,7 @@ holds; when a halt ends, the class makes up a share of the flights it forwent ov
 months (the catch-up). "Reliability" below is flight × re-entry. A class counts as deployed once
 its lead type has flown ``deploy_after_flights`` times, and armed once a warhead design validated
 for it exists (``Arming``); a validated multiple-warhead design multiplies its warheads per missile.
-Launchers grow at a yearly rate from the data date.
+Launchers grow at a yearly rate from the data date, within any ceiling a deal sets.
 
 Deliverable warheads to a region, *if the whole arsenal were aimed there*: assembled warheads are
 allotted to the armed classes that reach it, most effective first, at most one missile per
@@ -74,6 +74,20 @@ class Arming(NamedTuple):
     armed_from: np.ndarray  # int64 month (from t0) a validated design first arms the class
     multi_from: np.ndarray  # int64 month a validated multiple-warhead design arms it
     multi_k: np.ndarray  # warheads per missile from then on
+
+
+class Limits(NamedTuple):
+    """A deal's launcher ceilings per class (C, n), binding from a month until they lapse."""
+
+    limit: np.ndarray  # float64 launchers allowed (inf: no limit)
+    binds_from: np.ndarray  # int64 grid month the limit binds, or NEVER
+    binds_until: np.ndarray  # int64 grid month it lapses
+
+
+def unlimited(classes: int, n: int) -> Limits:
+    """No launcher limits for ``classes`` classes and ``n`` samples."""
+    never = np.full((classes, n), 2**60, dtype=np.int64)
+    return Limits(limit=np.full((classes, n), np.inf), binds_from=never, binds_until=never.copy())
 
 
 class Targets(NamedTuple):
@@ -184,11 +198,11 @@ def twin(j, mask, signature):
 
 
 @kernel
-def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, out):
+def run_missiles(t0, t1, today, classes, arming, limits, targets, running, assembled, out):
     """Grid months ``t0`` … ``t1 - 1``; ``running`` (the deal's controls) and ``assembled``
     warheads (M, n) start at ``t0``. ``running[classes.flight_row[c], i, s]`` is 1 while class
-    ``c`` may fly. Counts ICBM reliability into ``out.reliability[t]`` every month; in the months
-    where ``out.evaluate[i] >= 0`` writes, per region and sample, the expected warheads arriving
+    ``c`` may fly; ``limits`` cap its launchers. Counts ICBM reliability into
+    ``out.reliability[t]`` every month; in the months where ``out.evaluate[i] >= 0`` writes, per region and sample, the expected warheads arriving
     and P(at least one arrives) if all were aimed there, and the expected arriving under the
     additive allocation, to that row of ``out.expected``, ``out.arrive`` and ``out.allocated``.
     """
@@ -286,7 +300,10 @@ def run_missiles(t0, t1, today, classes, arming, targets, running, assembled, ou
                 per_missile = multi_k[c, s] if i >= multi_from[c, s] else 1.0
                 cap[c] = 0.0
                 if deployed and i >= armed_from[c, s]:
-                    cap[c] = math.floor(launchers0[c, s] * launcher_step[c, s] ** grown) * per_missile
+                    launchers = math.floor(launchers0[c, s] * launcher_step[c, s] ** grown)
+                    if limits.binds_from[c, s] <= t < limits.binds_until[c, s]:
+                        launchers = min(launchers, limits.limit[c, s])
+                    cap[c] = launchers * per_missile
                 order[c] = c
             # most effective classes first (selection sort over a handful of classes)
             for a in range(n_c):
