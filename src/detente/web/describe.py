@@ -7,7 +7,18 @@ import re
 import yaml
 
 from ..inputs.bibliography import load_bibliography
-from ..inputs.scenario import FacilityMeasure, FlightTestMoratorium, Moratorium, Scenario, ShipOut, TestSiteClosure
+from ..inputs.scenario import (
+    Cap,
+    ConfidenceBuilding,
+    Declaration,
+    FacilityMeasure,
+    FlightTestMoratorium,
+    MissileLimit,
+    Moratorium,
+    Scenario,
+    ShipOut,
+    TestSiteClosure,
+)
 from ..inputs.vocabulary import CTBT_STEPS, TEST_SITE_METHODS
 from ..months import format_month
 
@@ -25,12 +36,16 @@ INCENTIVES = {
     "exercise-suspension": "Suspension of joint military exercises",
     "end-of-war": "An end-of-war declaration",
     "liaison-office": "Liaison offices",
+    "confidence-building": "A goodwill step",
     "normalisation": "Normalisation of diplomatic relations",
     "security-assurance": "A security assurance",
     "delisting": "Removal from the US list of state sponsors of terrorism",
     "light-water-reactor": "Light-water reactors for electricity",
 }
 VERBS = {"freeze": "Freeze", "disable": "Disable", "dismantle": "Dismantle"}
+MISSILE_LIMITS = {"missile-production-halt": "Stop producing launchers for", "missile-elimination": "Eliminate"}
+STOCKS = {"pu": "kg of separated plutonium", "heu": "kg of weapon-grade uranium",
+          "warheads": "warheads' worth of fissile material"}
 KINDS = {"baseline": "baseline", "agreement": "agreement", "analogue": "past deal (calibration analogue)",
          "proposal": "published proposal"}
 
@@ -54,6 +69,7 @@ def describe(scenario: Scenario, profile) -> dict:
     """Everything the scenario page shows, as sentences."""
     facilities = {f.id: f.name for f in profile.facilities}
     sanctions = {s.id: s.measure for s in profile.sanctions}
+    goodwill = {g.id: g.action for g in profile.confidence_building}
     phase_names = {p.id: p.name for p in scenario.phases}
     sources = load_bibliography().by_id()
 
@@ -70,6 +86,8 @@ def describe(scenario: Scenario, profile) -> dict:
             when = "At signature"
         elif phase.start.after:
             when = f"Once “{phase_names.get(phase.start.after, phase.start.after)}” is complete and verified"
+            if phase.start.offset_months is not None:
+                when += f", after {spread(phase.start.offset_months, unit='months')} more"
         else:
             when = f"On {format_month(phase.start.date)}"
         measures = []
@@ -88,11 +106,42 @@ def describe(scenario: Scenario, profile) -> dict:
                 text = "Ratify the Comprehensive Nuclear-Test-Ban Treaty (CTBT)" if m.ctbt_step == "ratify" \
                     else MORATORIA[m.kind]
                 measures.append(text + (f" — {m.note}" if m.note else ""))
+            elif isinstance(m, Declaration):
+                sites = [f"every facility at {x.replace('-', ' ').title()}" for x in m.sites]
+                named = "; ".join(x for x in [targets(m.facilities, [], m.all_facilities), *sites] if x)
+                text = MORATORIA["declaration"]
+                if named:
+                    chance = f" with chance {spread(m.completeness, percent=True)}" if m.completeness else ""
+                    text += f", naming {named} (then open to verification{chance})"
+                measures.append(text + (f" — {m.note}" if m.note else ""))
+            elif isinstance(m, Cap):
+                if m.stock is not None:
+                    kept = "removed" if m.excess == "removed" else "declared and stored under seal"
+                    text = f"Cap the stock at {m.limit:g} {STOCKS[m.stock]} (the excess {kept})"
+                elif m.launchers:
+                    text = f"Cap launchers at {m.limit:g} per class: " + ", ".join(c.upper() for c in m.launchers)
+                else:
+                    text = f"Cap the output of {targets(m.facilities, [])} at {100 * m.share:g} % of capacity"
+                measures.append(text + (f" — {m.note}" if m.note else ""))
+            elif isinstance(m, MissileLimit):
+                text = ("No satellite launches (the Sohae site)" if m.kind == "space-launch-ban" else
+                        f"{MISSILE_LIMITS[m.kind]} " + ", ".join(c.upper() for c in m.classes) + " missiles")
+                measures.append(text + (f" — {m.note}" if m.note else ""))
+            elif isinstance(m, ConfidenceBuilding):
+                measures.append(f"A goodwill step: {goodwill.get(m.action, m.action)}")
+            if m.until is not None and measures:
+                measures[-1] += f" (until {format_month(m.until)})"
         incentives = []
         for inc in phase.incentives:
             text = INCENTIVES[inc.kind]
             if inc.sanctions:
                 text += ": " + "; ".join(sanctions.get(s, s) for s in inc.sanctions)
+            if inc.action:
+                text += ": " + goodwill.get(inc.action, inc.action)
+            if inc.for_measure:
+                text += f", in full once measure “{inc.for_measure}” binds"
+            if inc.snapback:
+                text += " (snaps back if a breach is detected)"
             if inc.musd_per_year is not None:
                 text += f" (valued at {spread(inc.musd_per_year, unit='million USD a year')})"
             if inc.note:
