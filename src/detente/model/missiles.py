@@ -204,7 +204,8 @@ def run_missiles(t0, t1, today, classes, arming, limits, targets, running, assem
     ``c`` may fly; ``limits`` cap its launchers. Counts ICBM reliability into
     ``out.reliability[t]`` every month; in the months where ``out.evaluate[i] >= 0`` writes, per
     region and sample, the expected warheads arriving and P(at least one arrives) if all were aimed
-    there, and the expected arriving under the additive allocation, to that row of ``out.expected``, ``out.arrive`` and ``out.allocated``.
+    there, and the expected arriving under the additive allocation, to that row of
+    ``out.expected``, ``out.arrive`` and ``out.allocated``.
     """
     k_now, kf_now, q_now, q_inf = classes.k_now, classes.kf_now, classes.q_now, classes.q_inf
     rv_now, growth, rate, full_share = classes.rv_now, classes.growth, classes.rate, classes.full_share
