@@ -72,16 +72,32 @@ def deal_paths(path, profile="dprk", n=N, seed=0):
 
 def test_a_warhead_cap_holds_the_arsenal_at_the_cap_while_the_deal_holds(tmp_path):
     """Material for at most 30 warheads while the deal is in force, in every sample and at every
-    horizon; without the cap, the same freeze leaves more than 30 in most samples."""
-    cap = [{"kind": "cap", "stock": "warheads", "limit": 30}]
-    capped = write(tmp_path, "capped", [phase(cap, months=6)])
-    free = write(tmp_path, "free", [phase([{"kind": "test-moratorium"}], months=6)])
+    horizon, once a complete declaration brings every plant into the accounting; without the cap,
+    the same deal leaves more than 30 in most samples."""
+    declared = {"kind": "declaration", "all_facilities": True, "completeness": fixed(1.0)}
+    capped = write(tmp_path, "capped", [phase([{"kind": "cap", "stock": "warheads", "limit": 30}, declared],
+                                              months=6)])
+    free = write(tmp_path, "free", [phase([declared], months=6)])
     for horizon in ("2028-12", "2034-12", "2040-12"):
         r = run([capped, free], horizon=horizon, missiles=False, profile=steady())
         held = at_horizon(r, "collapsed", "capped") == 0
-        assert held.sum() > 100  # the check bites on many samples still in force
+        assert held.sum() > 1000  # the check bites on many samples still in force
         assert (at_horizon(r, "warheads_possible", "capped")[held] <= 30).all()
         assert (at_horizon(r, "warheads_possible", "free") > 30).mean() > 0.5
+
+
+def test_undeclared_plants_make_material_beyond_a_cap(tmp_path):
+    """Without a declaration the verifier cannot account for what the undeclared halls make, so the
+    arsenal passes the cap in the samples where they exist; with a complete one it never does."""
+    cap = {"kind": "cap", "stock": "warheads", "limit": 30}
+    blind = write(tmp_path, "blind", [phase([cap], months=6)])
+    told = write(tmp_path, "told", [phase([cap, {"kind": "declaration", "all_facilities": True,
+                                                 "completeness": fixed(1.0)}], months=6)])
+    r = run([blind, told], missiles=False, profile=steady())
+    held = (at_horizon(r, "collapsed", "blind") == 0) & (at_horizon(r, "collapsed", "told") == 0)
+    over = at_horizon(r, "warheads_possible", "blind")[held] > 30
+    assert over.mean() > 0.2
+    assert (at_horizon(r, "warheads_possible", "told")[held] <= 30).all()
 
 
 def test_declared_excess_comes_back_when_the_deal_collapses(tmp_path):

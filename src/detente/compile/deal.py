@@ -261,6 +261,29 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
                 restrict(i, hit, LEVELS[measure.kind], at_start, measure.until, waits)
                 gives.append((value(measure.kind, values.measures, phase.id, where), float(len(hit))))
                 continue
+            if isinstance(measure, Cap):  # valued by what it forgoes: the plants whose growth it stops
+                timing, until_month = Timing(i, at_start), month(measure.until)
+                if measure.stock is not None:
+                    count = float(sum(isinstance(f, Reactor | Enrichment) for f in facilities))
+                    stock_caps.append(StockCap(timing, CAP_STOCKS.index(measure.stock), measure.limit,
+                                               measure.excess == "declared", until_month))
+                elif measure.launchers:
+                    count = float(len(measure.launchers))
+                    for c in measure.launchers:
+                        launcher_limits.append(LauncherLimit(timing, c, measure.limit, LEVELS["freeze"], until_month))
+                else:
+                    known(phase.id, where, measure.facilities, [])
+                    rows = [fids.index(fid) for fid in measure.facilities]
+                    count = len(rows) * (1.0 - measure.share)
+                    output_caps.append(OutputCap(timing, tuple(rows), measure.share, until_month))
+                    for j in rows:
+                        if not facilities[j].declared and j not in to_declare:
+                            warnings.append(
+                                f"{scenario.file}: {_where(scenario, original[phase.id], where)}: {fids[j]!r} is "
+                                "undeclared, so no one can check a cap on its output; the model holds it to the "
+                                "cap anyway (declare it, or freeze it)")
+                gives.append((value(measure.kind, values.measures, phase.id, where), count))
+                continue
             if isinstance(measure, ConfidenceBuilding):
                 step = goodwill.get(measure.action)
                 if step is None or step.side != "dprk":
@@ -307,19 +330,6 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
                     step = LEVELS["dismantle"] if measure.kind == "missile-elimination" else LEVELS["freeze"]
                     launcher_limits.append(LauncherLimit(Timing(i, at_start), c, cut, step,
                                                          month(measure.until)))
-            if isinstance(measure, Cap):
-                timing = Timing(i, at_start)
-                if measure.stock is not None:
-                    stock_caps.append(StockCap(timing, CAP_STOCKS.index(measure.stock), measure.limit,
-                                               measure.excess == "declared", month(measure.until)))
-                elif measure.launchers:
-                    for c in measure.launchers:
-                        launcher_limits.append(LauncherLimit(timing, c, measure.limit,
-                                                             LEVELS["freeze"], month(measure.until)))
-                else:
-                    known(phase.id, where, measure.facilities, [])
-                    rows = [fids.index(fid) for fid in measure.facilities]
-                    output_caps.append(OutputCap(timing, tuple(rows), measure.share, month(measure.until)))
         for k, incentive in enumerate(phase.incentives):
             where = f"incentives[{k}]"
             items: list[tuple[str, float]] = []

@@ -158,7 +158,8 @@ def no_caps(plan: Plan, n: int) -> Caps:
     never = np.full((rows, n), NEVER, dtype=np.int64)
     return Caps(limit=np.zeros(0), stock=np.zeros(0, dtype=np.int64), declared=np.zeros(0, dtype=np.uint8),
                 binds_from=np.zeros((0, n), dtype=np.int64), binds_until=np.zeros((0, n), dtype=np.int64),
-                held_pu=np.zeros(n), held_heu=np.zeros(n), share=np.ones(rows), share_from=never,
+                held_pu=np.zeros(n), held_heu=np.zeros(n), hidden_heu=np.zeros(n),
+                declared_from=np.zeros((rows, n), dtype=np.int64), share=np.ones(rows), share_from=never,
                 share_until=never.copy(), first=int(NEVER))
 
 
@@ -178,7 +179,8 @@ def restart_months(draws: Draws, level: int, never: np.ndarray) -> np.ndarray:
 def caps(plan: Plan, deal: DealPlan, draws: Draws, start: np.ndarray, done: np.ndarray, collapse: np.ndarray,
          n: int) -> Caps:
     """A scenario's ceilings on stocks (lapsing at a collapse or sunset; declared excess comes
-    back then) and on output (lapsing at either after the freeze restart delay)."""
+    back then) and on output (lapsing at either after the freeze restart delay). Uranium from plants
+    not (yet) declared is beyond the verifier's accounting and so beyond the stock caps."""
     out = no_caps(plan, n)
     if not deal.stock_caps and not deal.output_caps:
         return out
@@ -199,7 +201,8 @@ def caps(plan: Plan, deal: DealPlan, draws: Draws, start: np.ndarray, done: np.n
         stock=np.array([c.stock for c in deal.stock_caps], dtype=np.int64),
         declared=np.array([c.declared for c in deal.stock_caps], dtype=np.uint8),
         binds_from=np.array(froms, dtype=np.int64).reshape(len(froms), n),
-        binds_until=np.array(untils, dtype=np.int64).reshape(len(untils), n), first=first)
+        binds_until=np.array(untils, dtype=np.int64).reshape(len(untils), n), first=first,
+        declared_from=declared_months(plan, deal, draws, start, done, n))
 
 
 def tallies(plan: Plan, tally: dict, sums: dict, final: np.ndarray, n: int,

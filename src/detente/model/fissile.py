@@ -116,6 +116,8 @@ class Caps(NamedTuple):
     binds_until: np.ndarray  # (K, n) int64 grid month it lapses
     held_pu: np.ndarray  # (n,) kg Pu stored under seal (state, updated in place)
     held_heu: np.ndarray  # (n,)
+    hidden_heu: np.ndarray  # (n,) kg weapon-grade U made at undeclared plants since caps began (state): beyond the caps
+    declared_from: np.ndarray  # (F, n) int64 grid month from which a control row counts as declared
     share: np.ndarray  # (F,) float64 share of capacity a control row may produce while capped (1: no cap)
     share_from: np.ndarray  # (F, n) int64 grid month the output cap binds, or NEVER
     share_until: np.ndarray  # (F, n) int64
@@ -230,21 +232,23 @@ def throttle(caps, row, t, s):
 @kernel
 def cap_stocks(caps, s, t, pu, heu, per_pu, per_heu, stocks):
     """Hold sample ``s``'s on-hand ``pu`` and ``heu`` (kg) to the caps binding in month ``t``: the
-    excess is removed for good or stored under seal. Returns the capped (pu, heu)."""
+    excess is removed for good or stored under seal. Uranium made at plants still undeclared is
+    beyond the verifier's accounting, so beyond the caps. Returns the capped (pu, heu)."""
     for k in range(caps.limit.shape[0]):
         if not caps.binds_from[k, s] <= t < caps.binds_until[k, s]:
             continue
         lim, kind = caps.limit[k], caps.stock[k]
+        counted = max(heu - caps.hidden_heu[s], 0.0)  # the uranium the verifier can account for
         cut_pu, cut_heu = 0.0, 0.0
         if kind == 0:
             cut_pu = max(pu - lim, 0.0)
         elif kind == 1:
-            cut_heu = max(heu - lim, 0.0)
+            cut_heu = max(counted - lim, 0.0)
         else:
-            worth = pu * per_pu + heu * per_heu  # warheads' worth of material
+            worth = pu * per_pu + counted * per_heu  # warheads' worth of material
             if worth > lim:
                 keep = lim / worth
-                cut_pu, cut_heu = pu * (1.0 - keep), heu * (1.0 - keep)
+                cut_pu, cut_heu = pu * (1.0 - keep), counted * (1.0 - keep)
         pu -= cut_pu
         heu -= cut_heu
         if caps.declared[k]:
@@ -296,7 +300,7 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, c
     nkg = tallies.pu.shape[1]
     nc = tallies.warheads_possible.shape[1]
     next_due = np.empty(n_r, dtype=np.int64)  # earliest pending campaign of each reactor
-    made_now, adding, share = np.empty(n), np.empty(n), np.empty(n)
+    made_now, adding, share, made_hidden = np.empty(n), np.empty(n), np.empty(n), np.empty(n)
     running_e = np.zeros((n_e, n))  # 1.0 where a plant makes material this month
     for r in range(n_r):
         next_due[r] = due[r].min() if n > 0 else NEVER
@@ -373,6 +377,7 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, c
         for s in range(n):
             made_now[s] = 0.0
             adding[s] = 0.0
+            made_hidden[s] = 0.0
         controlled = t >= ctl_from
         for e in range(n_e):
             rows = enrichment.rows[e, enrichment.period[e, t]]
@@ -391,9 +396,16 @@ def run_months(t0, t1, reactors, enrichment, weapons, tests, stocks, controls, c
             for s in range(n):  # arithmetic on the 0/1 flag, so the loop vectorises
                 made_now[s] += rows[s] * factor[s] * on[s]
                 adding[s] += slope[s] * rows[s] * (on[s] >= 1.0) * grows
+            if t >= caps.first:  # what undeclared plants make escapes the caps
+                row = enrichment.control_row[e]
+                for s in range(n):
+                    made_hidden[s] += rows[s] * factor[s] * on[s] * (t < caps.declared_from[row, s])
         for s in range(n):
             share[s] = min(1.0, enrichment.added_cap[s] / adding[s]) if adding[s] > 0.0 else 1.0
-            heu_made[s] += min(made_now[s], enrichment.feed_cap[s])
+            made = min(made_now[s], enrichment.feed_cap[s])
+            heu_made[s] += made
+            if made_hidden[s] > 0.0:
+                caps.hidden_heu[s] += made * made_hidden[s] / made_now[s]
         for e in range(n_e):
             if t >= enrichment.growth_from[e]:
                 factor, slope = e_factor[e], enrichment.slope[e]
