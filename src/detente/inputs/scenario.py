@@ -91,6 +91,7 @@ class FacilityMeasure(_Measure):
     sites: list[Id] = Field(default_factory=list)
     all_facilities: bool = False
     binds: Binds | None = None  # default: once the phase is complete
+    note: str | None = None
 
     @model_validator(mode="after")
     def _target(self) -> FacilityMeasure:
@@ -227,6 +228,7 @@ class FlightTestMoratorium(_Measure):
     classes: list[MissileClassId] = Field(min_length=1)
     binds: Binds | None = None  # default: from the phase's start
     space_launches: SpaceLaunchScope = "covered"
+    note: str | None = None
 
 
 class ShipOut(_Measure):

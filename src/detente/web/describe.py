@@ -93,9 +93,11 @@ def describe(scenario: Scenario, profile) -> dict:
         measures = []
         for m in phase.measures:
             if isinstance(m, FacilityMeasure):
-                measures.append(f"{VERBS[m.kind]}: {targets(m.facilities, m.sites, m.all_facilities)}")
+                measures.append(f"{VERBS[m.kind]}: {targets(m.facilities, m.sites, m.all_facilities)}"
+                                + (f" — {m.note}" if m.note else ""))
             elif isinstance(m, FlightTestMoratorium):
-                measures.append("No flight tests of " + ", ".join(c.upper() for c in m.classes) + " missiles")
+                measures.append("No flight tests of " + ", ".join(c.upper() for c in m.classes) + " missiles"
+                                + (f" — {m.note}" if m.note else ""))
             elif isinstance(m, ShipOut):
                 measures.append(f"Ship out {spread(m.pu_share, percent=True)} of separated plutonium and "
                                 f"{spread(m.heu_share, percent=True)} of weapon-grade uranium when the phase completes")
