@@ -60,7 +60,7 @@ def main() -> None:
     }
     with tempfile.TemporaryDirectory() as folder:
         paths, names = [], []
-        for k, (label, first) in enumerate(rows.items()):
+        for k, first in enumerate(rows.values()):
             name = f"variant-{k}"
             if first is None:
                 paths.append("kimball-2018")
