@@ -82,6 +82,8 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("collapsed", "1", "Deal collapsed by the horizon (0/1)", "per-sample"),
     Metric("cheated", "1", "Covert production took place (0/1)", "per-sample"),
     Metric("detected", "1", "Cheating detected (0/1)", "per-sample"),
+    Metric("relief", "million USD/yr", "Value the DPRK receives in the last month (0 once the deal collapsed; "
+           "snap-back relief gone after a detection)", "per-sample"),
     Metric("p_design", "1", "P(warhead design validated)", "share", per="design"),
     Metric("delta:p_design", "1", "Change in P(warhead design validated) vs the baseline", "share", per="design",
            paired=True),

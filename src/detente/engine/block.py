@@ -119,6 +119,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
             values["collapsed"] = (path.collapse < size).astype(np.float32)
             values["cheated"] = path.cheated.astype(np.float32)
             values["detected"] = path.detected.astype(np.float32)
+            values["relief"] = path.relief[-1].copy()
         out.sums[scenario.name] = scenario_sums
         out.horizon[scenario.name] = values
     out.draws.update(draws)
