@@ -192,6 +192,7 @@ def run_deal(t0, t1, phases, tied, restricted, verification, triggers, behaviour
     n_k = trig_rate.shape[0]
     n_q = tied.phase.shape[0]
     until_start, until_done = phases.until_start, phases.until_done
+    declares = verification.detect_declared.size > 0 and verification.detect_declared.max() > 0.0
     pending_start, pending_done = phases.pending_start, phases.pending_done
     u_shock, u_shock_breach, u_cheat, u_which = shock_rows(n_k)
     lv = np.zeros(n_f, dtype=np.int64)
@@ -250,7 +251,7 @@ def run_deal(t0, t1, phases, tied, restricted, verification, triggers, behaviour
                                 pending_start[p, f] == 0 or t >= declared_at[f, s]):
                             lv[f] = max(lv[f], level)
                         seen[f] = max(seen[f], detect[p, f, s])
-                        if t >= declared_at[f, s]:
+                        if declares and t >= declared_at[f, s]:
                             seen[f] = max(seen[f], verification.detect_declared[p, f, s])
                     if t >= done[p, s]:
                         if t < phases.tension_until[p]:
