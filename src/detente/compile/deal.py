@@ -184,6 +184,15 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
             raise fail(phase_id, rest, f"the profile has no value for {kind!r}")
         return f"value.{kind}"
 
+    def goodwill_value(phase_id: str, rest: str, action: str, side: str) -> str:
+        step = goodwill.get(action)
+        if step is None or step.side != side:
+            whose = "the DPRK's" if side == "dprk" else "the other side's"
+            listed = ", ".join(g for g, v in goodwill.items() if v.side == side) or "none"
+            raise fail(phase_id, rest, f"{action!r} is not a confidence-building step of {whose} in the "
+                       f"profile (known: {listed})")
+        return f"goodwill.{step.id}"
+
     def known(phase_id: str, rest: str, named_facilities: list[str], named_sites: list[str]) -> None:
         for fid in named_facilities:
             if fid not in fids:
@@ -285,12 +294,7 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
                 gives.append((value(measure.kind, values.measures, phase.id, where), count))
                 continue
             if isinstance(measure, ConfidenceBuilding):
-                step = goodwill.get(measure.action)
-                if step is None or step.side != "dprk":
-                    mine = ", ".join(g for g, v in goodwill.items() if v.side == "dprk") or "none"
-                    raise fail(phase.id, f"{where}.action", f"{measure.action!r} is not a confidence-building "
-                               f"step of the DPRK's in the profile (known: {mine})")
-                gives.append((f"goodwill.{step.id}", 1.0))
+                gives.append((goodwill_value(phase.id, f"{where}.action", measure.action, "dprk"), 1.0))
                 dprk_goodwill[at_start][i] = 1.0
                 continue
             gives.append((value(measure.kind, values.measures, phase.id, where), 1.0))
@@ -344,12 +348,7 @@ def compile_deal(scenario: Scenario, profile: Profile, grid_start: int) -> DealP
                 params[name] = incentive.musd_per_year
                 items.append((name, 1.0))
             elif incentive.kind == "confidence-building":
-                step = goodwill.get(incentive.action)
-                if step is None or step.side != "us":
-                    theirs = ", ".join(g for g, v in goodwill.items() if v.side == "us") or "none"
-                    raise fail(phase.id, f"{where}.action", f"{incentive.action!r} is not a confidence-building "
-                               f"step of the other side's in the profile (known: {theirs})")
-                items.append((f"goodwill.{step.id}", 1.0))
+                items.append((goodwill_value(phase.id, f"{where}.action", incentive.action, "us"), 1.0))
             else:
                 items.append((value(incentive.kind, values.incentives, phase.id, where), 1.0))
             if incentive.for_measure is not None:
