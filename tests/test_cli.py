@@ -57,6 +57,32 @@ def test_bad_input_exit_2_without_traceback(monkeypatch, capsys, args, message):
     assert "Traceback" not in err
 
 
+def _never_simulates(monkeypatch):
+    def fail(*args, **kwargs):
+        raise AssertionError("simulated before checking the output paths")
+    monkeypatch.setattr(cli, "_simulate", fail)
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["run", "--out", "{tmp}/missing/r.nc"], "--out"),
+    (["run", "--out", "{tmp}/r.txt"], "--out"),
+    (["compare", "kimball-2018", "--out", "{tmp}"], "--out"),
+    (["report", "no-deal", "-o", "{tmp}/missing/r.html"], "--output"),
+    (["report", "no-deal", "-o", "{tmp}/r.pdf"], "--output"),
+    (["report", "no-deal", "-o", "{tmp}/r.html", "--figures", "{tmp}/file.txt"], "--figures"),
+    (["report", "no-deal", "-o", "{tmp}/r.html", "--csv", "{tmp}/file.txt/r.csv"], "--csv"),
+    (["run", "--dates", "2030-13"], "--dates"),
+    (["compare", "kimball-2018", "--dates", "soon"], "--dates"),
+])
+def test_output_paths_and_dates_are_checked_before_any_simulation(monkeypatch, capsys, tmp_path, args, field):
+    """A path that cannot be written, or a malformed date, is an exit-2 error naming the option —
+    before the simulation, not after it."""
+    (tmp_path / "file.txt").write_text("x")
+    _never_simulates(monkeypatch)
+    code, _, err = run_cli(monkeypatch, capsys, *[a.replace("{tmp}", str(tmp_path)) for a in args])
+    assert code == 2 and field in err and "Traceback" not in err
+
+
 def test_params_lists_every_parameter_with_basis(monkeypatch, capsys, profile):
     code, out, _ = run_cli(monkeypatch, capsys, "params", "--format", "json")
     assert code == 0

@@ -28,7 +28,7 @@ from .inputs.bibliography import load_bibliography
 from .inputs.loading import read_yaml
 from .inputs.profile import load_profile
 from .inputs.scenario import Scenario, load_scenario
-from .months import format_month
+from .months import format_month, parse_month
 from .results import tables
 from .results.results import Results
 
@@ -99,7 +99,31 @@ def _error(label: str, message: str) -> None:
 
 
 def _dates(text: str | None) -> list[str] | None:
-    return [d.strip() for d in text.split(",") if d.strip()] if text else None
+    """``--dates`` split and checked as months (whether they lie in the run is checked after it)."""
+    dates = [d.strip() for d in text.split(",") if d.strip()] if text else None
+    for date in dates or ():
+        try:
+            parse_month(date)
+        except ValueError as exc:
+            raise InputError(str(exc), field="--dates") from None
+    return dates
+
+
+def _writable(path: Path | None, field: str, suffixes: tuple[str, ...] = (), folder: bool = False) -> None:
+    """Refuse, before any simulation, an output path that could not be written: a wrong suffix, a
+    missing or read-only parent folder, a folder where a file is meant (or a file where a folder is)."""
+    if path is None:
+        return
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise InputError(f"{path}: use a file name ending {' or '.join(suffixes)}", field=field)
+    if path.exists() and path.is_dir() != folder:
+        raise InputError(f"{path} is {'a file' if folder else 'a folder'}; give {'a folder' if folder else 'a file'}",
+                         field=field)
+    target = path if folder and path.exists() else path.parent
+    if not target.is_dir():
+        raise InputError(f"the folder {target} does not exist", field=field)
+    if not os.access(target, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise InputError(f"{path} cannot be written (permission denied)", field=field)
 
 
 def _progress(total: int, quiet: bool):
@@ -157,16 +181,17 @@ def _emit(results: Results, dates: list[str], fmt: Format, out_path: Path | None
         table(results, dates)
 
 
+OUT_SUFFIXES = (".nc", ".csv", ".json")
+
+
 def _write(results: Results, path: Path, dates: list[str] | None) -> None:
     suffix = path.suffix.lower()
     if suffix == ".nc":
         results.to_netcdf(path)
     elif suffix == ".csv":
         results.to_csv(path, dates)
-    elif suffix == ".json":
+    else:  # .json (the suffix was checked before the run)
         path.write_text(json.dumps(results.records(dates), indent=1))
-    else:
-        raise InputError("use a .nc, .csv or .json file name", field="--out")
 
 
 @app.command()
@@ -189,10 +214,12 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Project fissile material and warheads for one scenario (default: the no-deal baseline)."""
+    _writable(out_path, "--out", OUT_SUFFIXES)
+    wanted = _dates(dates)
     results = _simulate(samples, quiet or fmt != Format.table, scenarios=scenario, profile=profile,
                         seed=seed, horizon=horizon, workers=workers, missiles=missiles,
                         observations=_conditioning(observations, prior))
-    _emit(results, results.check_dates(_dates(dates)), fmt, out_path, _print_table)
+    _emit(results, results.check_dates(wanted), fmt, out_path, _print_table)
 
 
 def _print_table(results: Results, dates: list[str]) -> None:
@@ -238,11 +265,13 @@ def compare(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """What each deal buys: scenarios against a baseline on the same random draws."""
+    _writable(out_path, "--out", OUT_SUFFIXES)
+    wanted = _dates(dates)
     loaded = _with_baseline(scenarios, baseline)
     results = _simulate(samples, quiet or fmt != Format.table, scenarios=loaded, profile=profile, seed=seed,
                         horizon=horizon, workers=workers, baseline=loaded[0].name, threshold=threshold,
                         observations=_conditioning(observations, prior))
-    chosen = results.check_dates(_dates(dates) or tables.compare_dates(results))
+    chosen = results.check_dates(wanted or tables.compare_dates(results))
     _emit(results, chosen, fmt, out_path, _print_compare)
 
 
@@ -405,8 +434,10 @@ def report(
     """One self-contained HTML report: charts, what each deal buys, outcomes, drivers, assumptions."""
     from .report import write_report  # the report's plotting libraries load only when asked
 
-    if output.suffix.lower() not in (".html", ".htm"):
-        raise InputError("the report is an .html file", field="--output")
+    _writable(output, "--output", (".html", ".htm"))
+    _writable(figures, "--figures", folder=True)
+    _writable(csv, "--csv", (".csv",))
+    _writable(netcdf, "--netcdf", (".nc",))
     loaded = _with_baseline(scenarios, baseline)
     results = _simulate(samples, quiet, scenarios=loaded, profile=profile, seed=seed, horizon=horizon,
                         workers=workers, baseline=loaded[0].name if len(loaded) > 1 else None,
