@@ -48,6 +48,8 @@ def test_run_table_and_out_file(monkeypatch, capsys, tmp_path):
         (["run", "--dates", "2050-01", "--samples", "100", "--horizon", "2030-12"], "dates"),
         (["validate", "/nonexistent.yaml"], "no such file"),
         (["run", "not-a-scenario"], "no bundled scenario"),
+        (["run", "../profiles/dprk"], "no bundled scenario"),
+        (["run", "README.md"], "no bundled scenario named 'README.md' (scenario files end in .yaml)"),
     ],
 )
 def test_bad_input_exit_2_without_traceback(monkeypatch, capsys, args, message):

@@ -405,10 +405,11 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     text = str(name_or_path)
     path = Path(text)
     if not text.endswith((".yaml", ".yml")):
+        known = ", ".join(bundled_scenarios())
+        if text not in bundled_scenarios():  # a bundled name, never a path out of the bundle
+            hint = " (scenario files end in .yaml)" if Path(text).exists() else ""
+            raise InputError(f"no bundled scenario named {text!r}{hint}; known: {known}", file=text)
         path = Path(str(EVIDENCE / "scenarios" / f"{text}.yaml"))
-        if not path.is_file():
-            known = ", ".join(bundled_scenarios())
-            raise InputError(f"no bundled scenario named {text!r}; known: {known}", file=text)
     sources = set(load_bibliography().by_id())
     scenario = validate(Scenario, read_yaml(path), str(path), context={"sources": sources})
     for field, ids in [("source", scenario.source),
