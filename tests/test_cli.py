@@ -128,3 +128,20 @@ def test_packaging_states_ranges_and_pins():
         assert name in pins or name.replace("-", "_") in pins, name
     assert project["license"] == "Apache-2.0" and (root / "LICENSE").read_text().lstrip().startswith("Apache License")
     assert f'version: "{detente.__version__}"' in (root / "CITATION.cff").read_text()
+
+
+@pytest.mark.parametrize(("args", "field"), [
+    (["serve", "--port", "99999"], "--port"),
+    (["serve", "--port", "0"], "--port"),
+    (["serve", "--host", "999.1.1.1"], "--host"),
+    (["serve", "--data-dir", "README.md"], "--data-dir"),
+])
+def test_serve_refuses_bad_addresses_before_starting(monkeypatch, capsys, args, field):
+    import detente.web
+
+    def never(**kwargs):
+        raise AssertionError("the server started")
+    monkeypatch.setattr(detente.web, "serve", never)
+    code, _, err = run_cli(monkeypatch, capsys, *args)
+    assert code == 2 and field in err and "Traceback" not in err
+

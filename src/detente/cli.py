@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 import warnings
 from enum import StrEnum
@@ -463,7 +464,20 @@ def serve(
     """Détente in a browser, with a JSON API under /api (DETENTE_TOKEN: require a token)."""
     from .web import serve as run_server  # the web app's libraries load only when asked
 
+    _listenable(host, port)
+    if data_dir is not None and data_dir.exists() and not data_dir.is_dir():
+        raise InputError(f"{data_dir} is a file; give a folder (it is created if missing)", field="--data-dir")
     run_server(host=host, port=port, data_dir=data_dir)
+
+
+def _listenable(host: str, port: int) -> None:
+    """Refuse, before the server starts, a port outside 1–65535 or a host that is no address."""
+    if not 1 <= port <= 65_535:
+        raise InputError(f"port {port} is outside 1–65535", field="--port")
+    try:
+        socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise InputError(f"{host!r} is not an address this machine can listen on ({exc})", field="--host") from None
 
 
 @app.command()
