@@ -66,7 +66,7 @@ def deal_paths(path, profile="dprk", n=N, seed=0):
     draws = draw(plan.parameters, parameter_streams(seed, 0), n, plan.profile.correlations)
     own = draw(deal.parameters, parameter_streams(seed, 0, f"{deal.scenario.name}."), n)
     shared = shared_uniforms(seed, 0, n, plan.grid.size - plan.branch, True)
-    dealt, _, _, start, done = deal_path(plan, deal, draws, own, n, shared)
+    dealt, _, _, _, start, done = deal_path(plan, deal, draws, own, n, shared)
     return plan, dealt, start, done, {**draws, **own}
 
 

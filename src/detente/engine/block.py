@@ -75,11 +75,10 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
             controls, caps = layout.no_controls(plan, n, branch), layout.no_caps(plan, n)
         else:
             own = draw(deal.parameters, parameter_streams(seed, block, f"{scenario.name}."), n)
-            path, controls, first, start, done = deal_path(plan, deal, draws, own, n, shared)
-            both = {**draws, **own}
-            caps = layout.caps(plan, deal, both, start, done, path.collapse, n)
+            path, controls, caps, first, start, done = deal_path(plan, deal, draws, own, n, shared)
             if classes is not None:
-                limits = layout.launcher_limits(plan, deal, classes, both, start, done, path.collapse, shared.never, n)
+                limits = layout.launcher_limits(plan, deal, classes, {**draws, **own}, start, done, path.collapse,
+                                                shared.never, n)
             out.draws.update(own)
         scenario_sums = {m: v.copy() for m, v in sums.items()}
         reached = np.full(n, NEVER, dtype=np.int64)
@@ -128,7 +127,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
 
 def deal_path(plan: Plan, deal, draws, own, n: int, shared: Shared):
     """Run a scenario's deal dynamics from the branch; return its path, the material kernel's
-    controls (material shipped out when the ship-out phase completes in force) and the grid
+    controls (material shipped out when the ship-out phase completes in force) and caps, the grid
     month each sample's first phase starts, and when each phase starts and completes."""
     inputs, path, start, done = layout.deal_inputs(plan, deal, draws, own, n, shared)
     run_deal(plan.branch, plan.grid.size, *inputs, path)
@@ -140,7 +139,9 @@ def deal_path(plan: Plan, deal, draws, own, n: int, shared: Shared):
     first = start.min(axis=0) if deal.phases else np.full(n, NEVER, dtype=np.int64)
     controls = Controls(running=path.running, wait=path.wait, start=plan.branch, ship_month=ship_month,
                         ship_pu=ship_pu, ship_heu=ship_heu)
-    return path, controls, first, start, done
+    _, _, restricted, *_ = inputs
+    caps = layout.caps(plan, deal, {**draws, **own}, start, done, path.collapse, restricted.declared_at, n)
+    return path, controls, caps, first, start, done
 
 
 def missile_stage(plan: Plan, classes, armed, limits, draws, running: np.ndarray, assembled: np.ndarray, tally: Tally,

@@ -177,10 +177,11 @@ def restart_months(draws: Draws, level: int, never: np.ndarray) -> np.ndarray:
 
 
 def caps(plan: Plan, deal: DealPlan, draws: Draws, start: np.ndarray, done: np.ndarray, collapse: np.ndarray,
-         n: int) -> Caps:
+         declared: np.ndarray, n: int) -> Caps:
     """A scenario's ceilings on stocks (lapsing at a collapse or sunset; declared excess comes
     back then) and on output (lapsing at either after the freeze restart delay). Uranium from plants
-    not (yet) declared is beyond the verifier's accounting and so beyond the stock caps."""
+    not (yet) declared (``declared``: (F, n) the month each row counts as declared) is beyond the
+    verifier's accounting and so beyond the stock caps."""
     out = no_caps(plan, n)
     if not deal.stock_caps and not deal.output_caps:
         return out
@@ -202,7 +203,7 @@ def caps(plan: Plan, deal: DealPlan, draws: Draws, start: np.ndarray, done: np.n
         declared=np.array([c.declared for c in deal.stock_caps], dtype=np.uint8),
         binds_from=np.array(froms, dtype=np.int64).reshape(len(froms), n),
         binds_until=np.array(untils, dtype=np.int64).reshape(len(untils), n), first=first,
-        declared_from=declared_months(plan, deal, draws, start, done, n))
+        declared_from=declared)
 
 
 def tallies(plan: Plan, tally: dict, sums: dict, final: np.ndarray, n: int,
@@ -285,8 +286,9 @@ def deal_inputs(plan: Plan, deal: DealPlan, draws: Draws, own: Draws, n: int, sh
     for k, (rate, ruled) in enumerate(deal.triggers):
         chance[k] = 1.0 - np.exp(-own[rate] / 12.0)
         breach[k] = own[ruled]
-    restart = np.vstack([np.zeros(n), draws["deal.restart.freeze"], draws["deal.restart.disable"],
-                         draws["deal.restart.dismantle"], np.zeros(n)]).round().astype(np.int64)
+    never = np.zeros(n, dtype=bool)  # the kernel applies "never rebuilt" itself (behaviour.never_rebuilt)
+    restart = np.vstack([np.zeros(n, dtype=np.int64), *(restart_months(draws, level, never) for level in (1, 2, 3)),
+                         np.zeros(n, dtype=np.int64)])
     facilities = plan.profile.facilities
     exists = np.array([
         draws[f"{f.id}.exists"] > 0.5 if f"{f.id}.exists" in draws else np.ones(n, dtype=bool)
