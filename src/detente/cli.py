@@ -453,6 +453,254 @@ def report(
     out.print(f"[green]wrote[/] {output}" + (f" and figures in {figures}" if figures else ""))
 
 
+analyze_app = typer.Typer(no_args_is_help=True, help="Which assumptions decide a deal: sensitivity, scenario "
+                          "discovery, robustness across deals.")
+app.add_typer(analyze_app, name="analyze")
+
+ANALYSIS_OUTPUTS = {"chart": (".png", ".svg"), "report": (".html", ".htm")}
+Samples = Annotated[int, typer.Option(help="Monte Carlo samples (Sobol': base samples, a power of 2).")]
+Chart = Annotated[Path | None, typer.Option(help="Also write the chart (.png or .svg).")]
+AnalysisReport = Annotated[Path | None, typer.Option("--report", help="Also write a self-contained HTML page.")]
+
+
+def _counting(quiet: bool, total: int | None = None):
+    """A progress bar whose total may be set once known; returns (bar, set_total, tick)."""
+    if quiet or not err.is_terminal:
+        return None, None, None
+    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), console=err, transient=True)
+    task = bar.add_task("simulating", total=total)
+    return bar, lambda n: bar.update(task, total=n), lambda n: bar.advance(task, n)
+
+
+def _analysis_outputs(chart: Path | None, page: Path | None) -> None:
+    _writable(chart, "--chart", ANALYSIS_OUTPUTS["chart"])
+    _writable(page, "--report", ANALYSIS_OUTPUTS["report"])
+
+
+def _show(analysis, fmt: Format, chart: Path | None, page: Path | None) -> None:
+    """Print an analysis (table, JSON or CSV) and write its chart and HTML page if asked."""
+    from .report.analysis import chart as draw
+    from .report.analysis import present, render_analysis
+
+    shown = present(analysis)
+    if fmt == Format.json:
+        print(json.dumps({"title": shown.title, "findings": shown.lines,
+                          "table": analysis.table.to_dict("records") if hasattr(analysis, "table") else
+                          [{"limits": b.limits, "coverage": b.coverage, "density": b.density, "mass": b.mass}
+                           for b in analysis.boxes]}, indent=1, default=float))
+    elif fmt == Format.csv:
+        frame = analysis.table if hasattr(analysis, "table") else analysis.tradeoff
+        sys.stdout.write(frame.to_csv(index=False, float_format="%.6g"))
+    else:
+        for line in shown.lines:
+            out.print(line, highlight=False, markup=False)
+        if shown.rows:
+            table = Table(title=shown.title)
+            for i, h in enumerate(shown.header):
+                table.add_column(h, justify="left" if i < 2 else "right", overflow="fold")
+            for row in shown.rows:
+                table.add_row(*row)
+            out.print(table)
+    ax = draw(analysis) if chart or page else None
+    if chart and ax is not None:
+        ax.figure.tight_layout()
+        ax.figure.savefig(chart, dpi=200)
+    if page:
+        page.write_text(render_analysis(analysis, " ".join(["detente", *sys.argv[1:]])), encoding="utf-8")
+    written = [str(p) for p in (chart, page) if p and (p != chart or ax is not None)]
+    if written and fmt == Format.table:
+        out.print(f"[green]wrote[/] {', '.join(written)}")
+
+
+@analyze_app.command("sensitivity")
+def analyze_sensitivity(
+    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or a scenario file.")],
+    outcome: Annotated[str, typer.Option(help="METRIC[@YYYY or YYYY-MM]; delta: for what the deal changes.")
+                       ] = "delta:warheads_possible",
+    method: Annotated[str, typer.Option(help="sobol (its own design, run through the model) or pawn (the "
+                                             "samples of one ordinary run, or of --results).")] = "sobol",
+    by: Annotated[str, typer.Option(help="Sobol': indices by input 'family' or by 'parameter'.")] = "family",
+    samples: Samples = 1024,
+    baseline: Annotated[str, typer.Option(help="Scenario paired changes are taken against.")] = "no-deal",
+    results_file: Annotated[Path | None, typer.Option("--results", help="PAWN on a stored run (.nc) instead.")
+                            ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
+    profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
+    prior: Annotated[bool, typer.Option("--prior", help="The unconditioned model (no observations).")] = False,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
+    chart: Chart = None,
+    page: AnalysisReport = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Which inputs drive an outcome: Sobol' first-order and total indices with 95 % intervals, or
+    PAWN indices from a run's samples. Only inputs that can affect the outcome are listed."""
+    from .analysis.outcome import parse_outcome
+    from .analysis.pawn import pawn
+    from .analysis.sobol import sobol
+
+    _analysis_outputs(chart, page)
+    wanted = parse_outcome(outcome, "--outcome")
+    if method not in ("sobol", "pawn"):
+        raise InputError("must be 'sobol' or 'pawn'", field="--method")
+    if method == "sobol":
+        if results_file is not None:
+            raise InputError("a stored run can only be analysed with --method pawn", field="--results")
+        bar, total, tick = _counting(quiet or fmt != Format.table)
+        if bar:
+            bar.start()
+        try:
+            found = sobol(scenario, wanted, baseline=baseline, by=by, base=samples, seed=seed, workers=workers,
+                          profile=profile, observations=None if prior else "profile", progress=tick, runs=total)
+        finally:
+            if bar:
+                bar.stop()
+    else:
+        name = load_scenario(scenario).name if results_file is None else scenario
+        if results_file is not None:
+            results = Results.from_netcdf(results_file)
+            if name not in results.scenarios:
+                raise InputError(f"the run holds no scenario {name!r}; it holds {', '.join(results.scenarios)}",
+                                 file=str(results_file))
+        else:
+            loaded = _with_baseline([scenario], baseline) if wanted.delta else [load_scenario(scenario)]
+            results = _simulate(samples, quiet or fmt != Format.table, scenarios=loaded, profile=profile, seed=seed,
+                                horizon=wanted.month, workers=workers, missiles=wanted.missiles,
+                                baseline=loaded[0].name if len(loaded) > 1 else None,
+                                observations=_conditioning(None, prior))
+        found = pawn(results, name, wanted)
+    _show(found, fmt, chart, page)
+
+
+@analyze_app.command("discover")
+def analyze_discover(
+    scenario: Annotated[str, typer.Argument(help="Bundled scenario name or a scenario file.")],
+    when: Annotated[str, typer.Option(help="The condition, e.g. 'delta:warheads_possible@2037 > -20' "
+                                           "(join several with 'and').")],
+    samples: Samples = 20_000,
+    baseline: Annotated[str, typer.Option(help="Scenario paired changes are taken against.")] = "no-deal",
+    boxes: Annotated[int, typer.Option(help="Boxes to find, one after another.")] = 2,
+    density: Annotated[float, typer.Option(help="Least density (share of a box's samples where the condition "
+                                                "holds) worth reporting, 0–1.")] = 0.5,
+    results_file: Annotated[Path | None, typer.Option("--results", help="Search a stored run (.nc) instead.")
+                            ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
+    profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
+    prior: Annotated[bool, typer.Option("--prior", help="The unconditioned model (no observations).")] = False,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
+    chart: Chart = None,
+    page: AnalysisReport = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Scenario discovery: the boxes of input ranges in which a condition on the outcome holds
+    (PRIM), with their coverage and density, in plain words."""
+    from .analysis.discover import discover
+    from .analysis.outcome import one_month, parse_conditions
+
+    _analysis_outputs(chart, page)
+    conditions = parse_conditions(when, "--when")
+    month = one_month([c.outcome for c in conditions], "--when")
+    if not 0 < density <= 1 or not 1 <= boxes <= 10:
+        raise InputError("--density must be in (0, 1] and --boxes from 1 to 10", field="--density")
+    if results_file is not None:
+        results = Results.from_netcdf(results_file)
+        name = scenario
+    else:
+        paired = any(c.outcome.delta for c in conditions)
+        loaded = _with_baseline([scenario], baseline) if paired else [load_scenario(scenario)]
+        name = loaded[-1].name
+        results = _simulate(samples, quiet or fmt != Format.table, scenarios=loaded, profile=profile, seed=seed,
+                            horizon=month, workers=workers, missiles=any(c.outcome.missiles for c in conditions),
+                            baseline=loaded[0].name if paired else None, observations=_conditioning(None, prior))
+    _show(discover(results, name, conditions, boxes=boxes, threshold=density), fmt, chart, page)
+
+
+@analyze_app.command("robustness")
+def analyze_robustness(
+    deals: Annotated[list[str], typer.Argument(help="Two or more deals (names or files).")],
+    outcome: Annotated[str, typer.Option(help="METRIC[@DATE] regret is measured on.")] = "delta:warheads_possible",
+    goal: Annotated[str | None, typer.Option(help="What a deal must achieve in a sample, e.g. "
+                                                  "'delta:warheads_possible@2037 <= -40 and icbm_reliability@2037 "
+                                                  "< 0.8'.")] = None,
+    better: Annotated[str, typer.Option(help="Whether 'lower' or 'higher' outcomes are better.")] = "lower",
+    samples: Samples = 20_000,
+    baseline: Annotated[str, typer.Option(help="Scenario paired changes are taken against.")] = "no-deal",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
+    chart: Chart = None,
+    page: AnalysisReport = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Which deal holds up across futures: per-sample regret against the best deal, and the share
+    of samples meeting a goal, on shared draws."""
+    from .analysis.outcome import parse_conditions, parse_outcome
+    from .analysis.robust import robustness
+
+    _analysis_outputs(chart, page)
+    conditions = parse_conditions(goal, "--goal") if goal else []
+    bar, _, tick = _counting(quiet or fmt != Format.table, samples)
+    if bar:
+        bar.start()
+    try:
+        found = robustness(deals, parse_outcome(outcome, "--outcome"), conditions, better=better, baseline=baseline,
+                           samples=samples, seed=seed, workers=workers, progress=tick)
+    finally:
+        if bar:
+            bar.stop()
+    _show(found, fmt, chart, page)
+
+
+@app.command()
+def sweep(
+    scenarios: Annotated[list[str], typer.Argument(help="A scenario (with --set), or several files that encode "
+                                                        "one proposal (a deal family).")],
+    setting: Annotated[str | None, typer.Option(
+        "--set", help="PATH=V1,V2,… e.g. halt.verification0.detect_per_month=0.1,0.5,0.9")] = None,
+    outcome: Annotated[str, typer.Option(help="METRIC[@DATE]; delta: for what the deal changes.")
+                       ] = "delta:warheads_possible",
+    samples: Samples = 20_000,
+    baseline: Annotated[str, typer.Option(help="Scenario paired changes are taken against.")] = "no-deal",
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
+    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
+    chart: Chart = None,
+    page: AnalysisReport = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """What each value of one deal lever buys, on shared draws — or several readings of one
+    proposal side by side."""
+    from .analysis.outcome import parse_outcome
+    from .analysis.sweep import family, split_values
+    from .analysis.sweep import sweep as run_sweep
+
+    _analysis_outputs(chart, page)
+    wanted = parse_outcome(outcome, "--outcome")
+    options = {"baseline": baseline, "samples": samples, "seed": seed, "workers": workers}
+    if setting is None and len(scenarios) < 2:
+        raise InputError("give --set PATH=V1,V2,… or two or more scenario files", field="--set")
+    if setting is not None:
+        if len(scenarios) != 1:
+            raise InputError("--set varies one scenario; give exactly one", field="--set")
+        path, eq, settings = setting.partition("=")
+        if not eq or not path.strip():
+            raise InputError("write PATH=V1,V2,…", field="--set")
+    bar, _, tick = _counting(quiet or fmt != Format.table, samples)
+    if bar:
+        bar.start()
+    try:
+        if setting is not None:
+            found = run_sweep(scenarios[0], path.strip(), split_values(settings), wanted, progress=tick, **options)
+        else:
+            found = family(scenarios, wanted, progress=tick, **options)
+    finally:
+        if bar:
+            bar.stop()
+    _show(found, fmt, chart, page)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address (default: this machine only).")] = "127.0.0.1",

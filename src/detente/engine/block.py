@@ -24,6 +24,7 @@ from ..model.missiles import NEVER_ARMED, run_missiles
 from ..months import NEVER
 from . import layout
 from .accumulate import HISTORY, BlockOutput, Tally
+from .design import Design
 from .posterior import assign
 from .streams import Shared, parameter_streams, shared_uniforms
 
@@ -31,12 +32,22 @@ MATERIAL = ("pu_kg", "heu_kg", "warheads_possible", "warheads_assembled", "break
 LONG_RANGE = ("irbm", "icbm")  # missile classes whose flight tests raise the crisis rate
 
 
-def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str, Tally]) -> BlockOutput:
+def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str, Tally],
+                   design: Design | None = None) -> BlockOutput:
     """Simulate block ``block`` (``n`` samples) for every scenario, adding histogram counts to
-    ``tallies`` (keys: each scenario name and ``HISTORY`` for months before the branch)."""
-    draws = draw(plan.parameters, parameter_streams(seed, block), n, plan.profile.correlations)
-    if plan.pool is not None:  # the history's parameters from the posterior given what is known
-        draws = assign(plan.pool, draws, seed, block)
+    ``tallies`` (keys: each scenario name and ``HISTORY`` for months before the branch); with a
+    ``design``, the samples' inputs and chance draws are the design's (see :mod:`.design`)."""
+    if design is None:
+        draws = draw(plan.parameters, parameter_streams(seed, block), n, plan.profile.correlations)
+        if plan.pool is not None:  # the history's parameters from the posterior given what is known
+            draws = assign(plan.pool, draws, seed, block)
+        chance = block
+    else:
+        draws = design.values(plan.parameters, block, tuple(plan.profile.correlations))
+        if plan.pool is not None:
+            rows = design.pool_rows(block, len(plan.pool.values))
+            draws.update({name: plan.pool.values[rows, j] for j, name in enumerate(plan.pool.names)})
+        chance = design.locate(block)[2]
     size, branch = plan.grid.size, plan.branch
     reactors, enrichment = layout.reactors(plan, draws, n), layout.enrichment(plan, draws, n)
     weapons = layout.weapons(draws)
@@ -47,7 +58,7 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
     run_months(0, branch, reactors, enrichment, weapons, layout.tests(plan, draws, n), stocks,
                layout.no_controls(plan, n), layout.no_caps(plan, n), layout.tallies(plan, history, sums, final, n),
                layout.pairing(history, n))
-    shared = shared_uniforms(seed, block, n, size - branch, any(deal is not None for deal in plan.deals))
+    shared = shared_uniforms(seed, chance, n, size - branch, any(deal is not None for deal in plan.deals))
     tests = layout.tests(plan, draws, n, shared.tests)
     paired = plan.baseline is not None
     base = np.zeros((4, size - branch, n)) if paired else None  # Pu, HEU, warheads possible, assembled
@@ -74,7 +85,8 @@ def simulate_block(plan: Plan, seed: int, block: int, n: int, tallies: dict[str,
         if deal is None:
             controls, caps = layout.no_controls(plan, n, branch), layout.no_caps(plan, n)
         else:
-            own = draw(deal.parameters, parameter_streams(seed, block, f"{scenario.name}."), n)
+            own = (draw(deal.parameters, parameter_streams(seed, block, f"{scenario.name}."), n) if design is None
+                   else design.values(deal.parameters, block))
             path, controls, caps, first, start, done = deal_path(plan, deal, draws, own, n, shared)
             if classes is not None:
                 limits = layout.launcher_limits(plan, deal, classes, {**draws, **own}, start, done, path.collapse,

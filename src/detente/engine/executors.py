@@ -17,35 +17,39 @@ from ..compile.plan import Plan
 from ..errors import RunError
 from .accumulate import Accumulator
 from .block import simulate_block
+from .design import Design
 
 Progress = Callable[[int], None]  # called with the number of samples just finished
 Blocks = list[tuple[int, int]]  # (block id, samples)
 
 
 class Executor(Protocol):
-    def run(self, plan: Plan, seed: int, blocks: Blocks, progress: Progress | None = None) -> Accumulator:
-        """Simulate ``blocks`` and return their sum."""
+    def run(self, plan: Plan, seed: int, blocks: Blocks, progress: Progress | None = None,
+            design: Design | None = None) -> Accumulator:
+        """Simulate ``blocks`` (of ``design``, if given) and return their sum."""
 
 
-def run_blocks(plan: Plan, seed: int, blocks: Blocks, tick: Callable[[int], None] | None = None) -> Accumulator:
+def run_blocks(plan: Plan, seed: int, blocks: Blocks, tick: Callable[[int], None] | None = None,
+               design: Design | None = None) -> Accumulator:
     """Simulate blocks one after another into one accumulator."""
     total = Accumulator.empty(plan)
     for block, n in blocks:
-        total.add(block, simulate_block(plan, seed, block, n, total.tallies))
+        total.add(block, simulate_block(plan, seed, block, n, total.tallies, design))
         if tick is not None:
             tick(n)
     return total
 
 
-def _run_share(plan: Plan, seed: int, blocks: Blocks, done_queue) -> Accumulator:
-    return run_blocks(plan, seed, blocks, done_queue.put)
+def _run_share(plan: Plan, seed: int, blocks: Blocks, done_queue, design: Design | None) -> Accumulator:
+    return run_blocks(plan, seed, blocks, done_queue.put, design)
 
 
 class Serial:
     """Every block in this process, in order."""
 
-    def run(self, plan: Plan, seed: int, blocks: Blocks, progress: Progress | None = None) -> Accumulator:
-        return run_blocks(plan, seed, blocks, progress)
+    def run(self, plan: Plan, seed: int, blocks: Blocks, progress: Progress | None = None,
+            design: Design | None = None) -> Accumulator:
+        return run_blocks(plan, seed, blocks, progress, design)
 
 
 class Processes:
@@ -55,17 +59,18 @@ class Processes:
     def __init__(self, workers: int):
         self.workers = workers
 
-    def run(self, plan: Plan, seed: int, blocks: Blocks, progress: Progress | None = None) -> Accumulator:
+    def run(self, plan: Plan, seed: int, blocks: Blocks, progress: Progress | None = None,
+            design: Design | None = None) -> Accumulator:
         workers = min(self.workers, len(blocks))
         if workers <= 1:
-            return run_blocks(plan, seed, blocks, progress)
+            return run_blocks(plan, seed, blocks, progress, design)
         shares = [blocks[i::workers] for i in range(workers)]
         method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
         context = mp.get_context(method)
         samples = sum(n for _, n in blocks)
         with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
             done_queue = manager.Queue()
-            futures = [pool.submit(_run_share, plan, seed, share, done_queue) for share in shares]
+            futures = [pool.submit(_run_share, plan, seed, share, done_queue, design) for share in shares]
             done = 0
             while done < samples:
                 if any(f.done() and f.exception() for f in futures):

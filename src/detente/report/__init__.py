@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
 import jinja2
-import numpy as np
 
 from ..analysis.backtest import score
-from ..analysis.sensitivity import rank_importance
+from ..analysis.pawn import pawn
 from ..api import observations
 from ..inputs.bibliography import load_bibliography
 from ..metrics import DEAL_EVENTS
 from ..results import charts, tables
 
 CORE = ("warheads_possible", "pu_kg", "heu_kg")
+TOP_DRIVERS = 12
 
 
 def _appendix(results) -> list[dict]:
@@ -83,15 +84,14 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
     if deals:
         for event in DEAL_EVENTS:
             add("outcome", f"p_{event}", charts.probability_chart(results, event), "Share of samples.")
-    drivers = []
     for scenario in results.scenarios:
-        ranked, what = rank_importance(results, scenario)
-        if ranked:
-            add("drivers", f"drivers:{scenario}",
-                charts.importance_chart([n for n, _ in ranked], np.array([r for _, r in ranked]),
-                                        f"{scenario}: what drives the {what}"),
-                f"Spearman rank correlation over the first {len(next(iter(results.draws.values()))):,} samples.")
-            drivers.append(scenario)
+        found = pawn(results, scenario)
+        if len(found.table):
+            top = replace(found, table=found.table.head(TOP_DRIVERS), outcome=f"{found.outcome} ({scenario})")
+            add("drivers", f"drivers:{scenario}", charts.sensitivity_chart(top),
+                f"PAWN index of each input over {found.note}; only inputs that can affect this scenario are "
+                f"tried. The top {TOP_DRIVERS} of {len(found.table)} listed. Sobol' indices: detente analyze "
+                "sensitivity.")
     horizons = tables.compare_dates(results)
     reliable = results.reliable_icbm_month()
     summary = tables.Summary(results, sorted({*horizons, results.months[-1]}))

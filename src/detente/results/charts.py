@@ -142,17 +142,83 @@ def probability_chart(results, event: str = "in_force", ax=None):
 
 
 @styled
-def importance_chart(names: list[str], rho: np.ndarray, title: str, ax=None):
-    """Horizontal bars of rank correlations (inputs that drive the headline metric)."""
+def sensitivity_chart(sensitivity, ax=None):
+    """Horizontal bars of each listed input's indices: Sobol' total (and first-order) with their
+    95 % intervals, or PAWN against its chance level."""
+    table = sensitivity.table
     if ax is None:
-        ax = new_axes(7.2, 0.28 * len(names) + 0.8)
-    y = np.arange(len(names))[::-1]
-    ax.barh(y, rho, color=["#c0392b" if r > 0 else "#2c7fb8" for r in rho])
+        ax = new_axes(7.2, 0.3 * max(len(table), 1) + 1.0)
+    y = np.arange(len(table))[::-1]
+    names = list(table["input"])
+    if sensitivity.method == "PAWN":
+        ax.barh(y, table["PAWN"], color=PALETTE[0])
+        if len(table):
+            ax.axvline(float(table["threshold"].iloc[0]), color="0.4", linestyle=":", linewidth=1)
+        ax.set_xlabel("PAWN index (median KS distance; dotted: the 1 % chance level)")
+    else:
+        ax.barh(y + 0.2, table["ST"], height=0.4, xerr=table["ST_conf"], color=PALETTE[0], label="total")
+        ax.barh(y - 0.2, table["S1"], height=0.4, xerr=table["S1_conf"], color=PALETTE[1], label="first-order")
+        ax.set_xlabel("Sobol' index (share of the outcome's variance; bars: 95 % intervals)")
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.set_yticks(y, names, fontsize=8)
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.set_xlim(-1, 1)
-    ax.set_xlabel("Spearman rank correlation")
-    ax.set_title(title, loc="left", fontsize=10)
+    ax.set_title(f"What drives the {sensitivity.outcome}", loc="left", fontsize=10)
+    return ax
+
+
+@styled
+def sweep_chart(sweep, ax=None):
+    """The median and 90 % interval of the outcome at each value of a lever (or each reading)."""
+    table = sweep.table
+    if ax is None:
+        ax = new_axes(7.2, 3.2)
+    x = np.arange(len(table))
+    ax.fill_between(x, table["low"], table["high"], color=PALETTE[0], alpha=0.2, linewidth=0, label="90 % of samples")
+    ax.plot(x, table["median"], marker="o", color=PALETTE[0], label="median")
+    ax.errorbar(x, table["mean"], yerr=2 * table["mean_se"], fmt="none", ecolor="0.3", capsize=3,
+                label="mean ± 2 Monte Carlo s.e.")
+    ax.set_xticks(x, list(table["value"]), fontsize=8)
+    ax.set_xlabel(sweep.lever)
+    ax.set_ylabel(sweep.outcome, fontsize=8)
+    ax.axhline(0, color="0.5", linewidth=0.8)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+@styled
+def tradeoff_chart(discovery, ax=None):
+    """PRIM's peeling trajectory: coverage against density, coloured by inputs restricted."""
+    t = discovery.tradeoff
+    if ax is None:
+        ax = new_axes(5.6, 3.6)
+    for k, (dims, part) in enumerate(t.groupby("res_dim")):
+        ax.scatter(part["coverage"], part["density"], s=14, color=PALETTE[k % len(PALETTE)],
+                   label=f"{dims} input{'s' if dims != 1 else ''} restricted")
+    for box in discovery.boxes[:1]:
+        ax.scatter([box.coverage], [box.density], s=80, facecolors="none", edgecolors="k", label="box reported")
+    ax.set_xlabel("coverage (share of the cases of interest inside the box)")
+    ax.set_ylabel("density (share of the box that is of interest)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.legend(frameon=False, fontsize=7, loc="lower left")
+    ax.set_title(f"Where {discovery.condition}", loc="left", fontsize=10)
+    return ax
+
+
+@styled
+def robustness_chart(robustness, ax=None):
+    """Each deal's mean regret (and, with a goal, the share of samples meeting it)."""
+    t = robustness.table
+    if ax is None:
+        ax = new_axes(7.2, 0.35 * len(t) + 1.0)
+    y = np.arange(len(t))[::-1]
+    column = "satisficing" if "satisficing" in t else "mean_regret"
+    ax.barh(y, t[column], color=PALETTE[2] if column == "satisficing" else PALETTE[5])
+    ax.set_yticks(y, list(t["deal"]), fontsize=8)
+    ax.set_xlabel(f"share of samples meeting: {robustness.goal}" if column == "satisficing"
+                  else f"mean regret: {robustness.outcome}", fontsize=8)
+    if column == "satisficing":
+        ax.set_xlim(0, 1)
     return ax
 
 
