@@ -111,12 +111,18 @@ def discover(results: Results, scenario: str, conditions: list[Condition], boxes
     x = pd.DataFrame({n: draws[n][:kept].astype(np.float64) for n in names})
     threshold = min(LIFT * float(y.mean()), 0.95) if threshold is None else threshold
     prim, sdutil = _prim()
-    search = prim.Prim(x, y, threshold=threshold, peel_alpha=0.05)
+    with warnings.catch_warnings():  # the workbench's pandas idioms warn under pandas 3
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        search = prim.Prim(x, y, threshold=threshold, peel_alpha=0.05)
     units = {n: results.specs[n].unit or "" for n in names}
     found: list[Box] = []
     tradeoff = pd.DataFrame()
     for _ in range(boxes):
-        box = search.find_box()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            warnings.simplefilter("ignore", FutureWarning)
+            box = search.find_box()
         if box is None:
             break
         trajectory = box.peeling_trajectory

@@ -30,7 +30,8 @@ LEVEL = 0.9  # the interval shown
 class Sweep:
     """What each value of a lever (or each reading of a proposal) buys: ``table`` has ``value``,
     ``median``, ``low``, ``high`` (the 90 % interval over samples), ``mean``, ``mean_se`` (its
-    Monte Carlo standard error) and ``p_in_force`` at the horizon."""
+    Monte Carlo standard error), ``change`` and ``change_se`` (the paired change of the mean from
+    the first row) and ``p_in_force`` at the horizon."""
 
     lever: str
     outcome: str
@@ -90,8 +91,9 @@ def _locate(data: dict, path: str) -> tuple[Any, Any]:
 
 
 def variants(scenario: str, path: str, settings: list[str]) -> list[tuple[str, Scenario]]:
-    """The scenario with ``path`` set to each of ``settings`` (YAML values), validated as a file would
-    be; each variant is named ``<name>--<i>``."""
+    """The scenario with ``path`` set to each of ``settings`` (YAML values; a bare number where a
+    distribution stood fixes it at that number), validated as a file would be; each variant is
+    named ``<name>--<i>``."""
     if not 1 <= len(settings) <= MAX_VALUES:
         raise InputError(f"give 1 to {MAX_VALUES} values", field="set")
     base = load_scenario(scenario)
@@ -101,19 +103,36 @@ def variants(scenario: str, path: str, settings: list[str]) -> list[tuple[str, S
     for i, text in enumerate(settings):
         changed = copy.deepcopy(data)
         node, key = _locate(changed, path)
-        node[key] = parse_yaml(text, f"--set {path}")
+        value = parse_yaml(text, f"--set {path}")
+        current = node[key] if isinstance(node, list) or key in node else None
+        if isinstance(current, dict) and "dist" in current and isinstance(value, int | float) \
+                and not isinstance(value, bool):  # a number where a distribution stood: that value, fixed
+            value = {"dist": "fixed", "value": value, "judgement": True, "basis": f"swept: {path} = {text}",
+                     **({"unit": current["unit"]} if "unit" in current else {})}
+        node[key] = value
         changed["name"] = f"{base.name}--{i}"
         out.append((text, validate(Scenario, changed, f"{base.file} with {path}={text}", context={"sources": sources})))
     return out
 
 
-def _row(results, name: str, outcome: Outcome) -> dict[str, float]:
-    v = values(results, name, outcome)
-    v = v[np.isfinite(v)]
+def _table(results, rows: list[tuple[str, str]], outcome: Outcome) -> pd.DataFrame:
+    """One row per (label, scenario): the outcome's median, 90 % interval, mean and its standard
+    error, the paired change of the mean from the first row with its standard error (the shared
+    draws make it far smaller than the levels'), and P(in force) at the horizon."""
     tail = (1 - LEVEL) / 2
-    in_force = results.probability("in_force").sel(scenario=name).values[-1] if results.has_deal(name) else np.nan
-    return {"median": float(np.median(v)), "low": float(np.quantile(v, tail)), "high": float(np.quantile(v, 1 - tail)),
-            "mean": float(v.mean()), "mean_se": float(v.std(ddof=1) / np.sqrt(v.size)), "p_in_force": float(in_force)}
+    first = values(results, rows[0][1], outcome)
+    out = []
+    for label, name in rows:
+        v = values(results, name, outcome)
+        both = np.isfinite(v) & np.isfinite(first)
+        change = v[both] - first[both]
+        v = v[np.isfinite(v)]
+        in_force = results.probability("in_force").sel(scenario=name).values[-1] if results.has_deal(name) else np.nan
+        out.append({"value": label, "median": float(np.median(v)), "low": float(np.quantile(v, tail)),
+                    "high": float(np.quantile(v, 1 - tail)), "mean": float(v.mean()),
+                    "mean_se": float(v.std(ddof=1) / np.sqrt(v.size)), "change": float(change.mean()),
+                    "change_se": float(change.std(ddof=1) / np.sqrt(change.size)), "p_in_force": float(in_force)})
+    return pd.DataFrame(out)
 
 
 def _run(scenarios: list[Scenario], outcome: Outcome, baseline: str | None, samples: int, seed: int, workers: int,
@@ -134,7 +153,7 @@ def sweep(scenario: str, path: str, settings: list[str], outcome: str | Outcome 
     outcome = parse_outcome(outcome) if isinstance(outcome, str) else outcome
     runs = variants(scenario, path, settings)
     results = _run([s for _, s in runs], outcome, baseline, samples, seed, workers, progress)
-    table = pd.DataFrame([{"value": text, **_row(results, s.name, outcome)} for text, s in runs])
+    table = _table(results, [(text, s.name) for text, s in runs], outcome)
     return Sweep(f"{load_scenario(scenario).name}: {path}", outcome.describe(baseline), table, samples)
 
 
@@ -149,5 +168,5 @@ def family(scenarios: list[str], outcome: str | Outcome = "delta:warheads_possib
     if len(set(names)) != len(names):
         raise InputError("two of the files have the same scenario name", field="scenarios")
     results = _run(loaded, outcome, baseline, samples, seed, workers, progress)
-    table = pd.DataFrame([{"value": s.name, **_row(results, s.name, outcome)} for s in loaded])
+    table = _table(results, [(s.name, s.name) for s in loaded], outcome)
     return Sweep("readings of one proposal", outcome.describe(baseline), table, samples)

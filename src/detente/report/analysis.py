@@ -72,14 +72,16 @@ def _discovery(a: Discovery) -> Presented:
 def _sweep(a: Sweep) -> Presented:
     t = a.table
     rows = [[r.value, number(r.median), f"{number(r.low)} to {number(r.high)}", f"{number(r.mean, 1)} ± "
-             f"{2 * r.mean_se:.1f}", "–" if r.p_in_force != r.p_in_force else f"{r.p_in_force:.0%}"]
-            for r in t.itertuples()]
-    lines = [f"{a.outcome} for each value of {a.lever}, on shared draws ({a.samples:,} samples): rows differ by "
-             "the lever alone, not by Monte Carlo noise."]
+             f"{2 * r.mean_se:.1f}", f"{number(r.change, 1)} ± {2 * r.change_se:.1f}",
+             "–" if r.p_in_force != r.p_in_force else f"{r.p_in_force:.0%}"] for r in t.itertuples()]
+    lines = [f"{a.outcome[0].upper()}{a.outcome[1:]} for each value of {a.lever}, on shared draws "
+             f"({a.samples:,} samples): rows differ by the lever alone, so the paired change from the first row is "
+             "known far more precisely than each row's level."]
     if len(t) > 1:
         lines.append(f"Medians run from {number(t['median'].min())} to {number(t['median'].max())}; a typical 90 % "
                      f"interval is {number((t['high'] - t['low']).median())} wide.")
     return Presented(f"{a.lever}", lines, ["value", "median", "90 % of samples", "mean ± 2 s.e.",
+                                           f"mean vs {t['value'].iloc[0]} (paired) ± 2 s.e.",
                                            "P(in force) at the horizon"], rows)
 
 
