@@ -8,7 +8,9 @@ missiles and reach — then the wall time of ``compare kimball-2018 mount-2019 a
 with 10⁵ samples (default horizon), and the cost of conditioning the history on the bundled
 observations: the calibration itself (sequential Monte Carlo, in a fresh cache) and a 10⁵-sample
 run with and without the calibrated history (the throughput rows run the unconditioned prior,
-so they compare with earlier releases).
+so they compare with earlier releases); and the analyses of ``detente analyze``: Sobol' indices
+of kimball-2018's paired change in warheads possible at 2037-12 from at least 10⁵ model runs
+(by family, and by parameter), PAWN on a 20,000-sample run, and PRIM on the same run.
 """
 
 from __future__ import annotations
@@ -54,6 +56,27 @@ def calibration_child() -> None:
         print(f"{time.perf_counter() - start:.3f},{pool.stages},{pool.ancestors}")
 
 
+def analyses_child(workers: int) -> None:
+    import detente
+    from detente.analysis.discover import discover
+    from detente.analysis.outcome import parse_conditions
+    from detente.analysis.pawn import pawn
+    from detente.analysis.sobol import sobol
+
+    sobol("kimball-2018", "delta:warheads_possible@2037", base=64)  # compile the kernels, calibrate
+    for by, base in (("family", 2**14), ("parameter", 2**10)):
+        start = time.perf_counter()
+        found = sobol("kimball-2018", "delta:warheads_possible@2037", by=by, base=base, workers=workers)
+        print(f"sobol,{by},{found.runs},{time.perf_counter() - start:.3f},{len(found.table)}")
+    r = detente.compare(["kimball-2018"], samples=20_000, horizon="2037-12", missiles=False, workers=workers)
+    start = time.perf_counter()
+    found = pawn(r, "kimball-2018")
+    print(f"pawn,,{len(r.draws)},{time.perf_counter() - start:.3f},{len(found.table)}")
+    start = time.perf_counter()
+    boxes = discover(r, "kimball-2018", parse_conditions("delta:warheads_possible@2037 < -100")).boxes
+    print(f"prim,,20000,{time.perf_counter() - start:.3f},{len(boxes)}")
+
+
 def child(samples: int, workers: int, missiles: int, conditioned: int) -> None:
     import detente
     from detente.months import MonthGrid, parse_month
@@ -76,7 +99,12 @@ def main() -> None:
     parser.add_argument("--child", nargs=4, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--compare-child", nargs=2, type=int, help=argparse.SUPPRESS)
     parser.add_argument("--calibration-child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--analyses-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--only-analyses", action="store_true", help="Only the analyses' timings.")
     args = parser.parse_args()
+    if args.analyses_child:
+        analyses_child(args.analyses_child)
+        return
     if args.calibration_child:
         calibration_child()
         return
@@ -92,6 +120,9 @@ def main() -> None:
             check=True, capture_output=True, text=True,
         ).stdout.strip().splitlines()[-1].split(",")
 
+    if args.only_analyses:
+        analyses(args.workers)
+        return
     for missiles, title in ((0, "fissile material, warheads and deal machinery (missiles=False)"),
                             (1, "full model: plus missiles and reach")):
         print(f"\nDPRK baseline 1986-01 → 2040-12, {title}, prior (unconditioned)")
@@ -118,6 +149,19 @@ def main() -> None:
             check=True, capture_output=True, text=True,
         ).stdout.strip().splitlines()[-1]
         print(f"  {workers} worker(s): {float(out.split(',')[2]):.1f} s")
+    analyses(args.workers)
+
+
+def analyses(workers: list[int]) -> None:
+    """Time the analyses on the most workers asked for, in a fresh process."""
+    print(f"\nanalyses of kimball-2018, delta:warheads_possible@2037 ({max(workers)} workers):")
+    lines = subprocess.run([sys.executable, __file__, "--analyses-child", str(max(workers))], check=True,
+                           capture_output=True, text=True).stdout.strip().splitlines()
+    for line in lines[-4:]:
+        kind, by, runs, seconds, listed = line.split(",")
+        what = {"sobol": f"Sobol' by {by}: {int(runs):,} model runs", "pawn": "PAWN on 20,000 samples (given data)",
+                "prim": "PRIM scenario discovery on 20,000 samples"}[kind]
+        print(f"  {what:<48} {float(seconds):6.1f} s, {listed} listed")
 
 
 if __name__ == "__main__":

@@ -581,3 +581,34 @@ def test_login_redirects_only_within_the_site(tmp_path):
     client = TestClient(create_app(tmp_path / "data", token="t"), base_url="http://127.0.0.1")
     answer = client.post("/login", data={"token": "t", "next": "/\t/evil.example"}, follow_redirects=False)
     assert answer.headers["location"] == "/"
+
+
+# -- analyses of a stored run -------------------------------------------------------------------
+def test_a_finished_run_can_be_analysed_in_the_browser(tmp_path):
+    """Drivers, scenario discovery and robustness from a finished run's stored samples, each with
+    its chart and table; a bad condition comes back on the form, naming its field."""
+    client = TestClient(make(tmp_path))
+    run = client.post("/api/runs", json={"scenarios": ["kimball-2018", "mount-2019", "all-first"],
+                                         "baseline": "no-deal", "samples": 6000, "seed": 1,
+                                         "horizon": "2036-12"}).json()
+    assert run["status"] == "done", run
+    page = client.get(f"/runs/{run['id']}")
+    assert f'href="/runs/{run["id"]}/analyze"' in page.text
+    form = client.get(f"/runs/{run['id']}/analyze")
+    assert form.status_code == 200 and 'name="kind"' in form.text and 'id="analysis"' not in form.text
+    drivers = client.get(f"/runs/{run['id']}/analyze", params={"kind": "drivers", "scenario": "kimball-2018"})
+    assert drivers.status_code == 200 and "PAWN" in drivers.text and "<svg" in drivers.text
+    assert "mount-2019." not in drivers.text.split('id="analysis"')[1]  # never another deal's inputs
+    found = client.get(f"/runs/{run['id']}/analyze", params={
+        "kind": "discover", "scenario": "kimball-2018", "when": "delta:warheads_possible < -100"})
+    assert found.status_code == 200 and "coverage" in found.text and "density" in found.text
+    robust = client.get(f"/runs/{run['id']}/analyze", params={
+        "kind": "robustness", "goal": "delta:warheads_possible <= -40"})
+    assert robust.status_code == 200 and "meets the goal" in robust.text and "all-first" in robust.text
+    bad = client.get(f"/runs/{run['id']}/analyze", params={"kind": "discover", "scenario": "kimball-2018",
+                                                           "when": "warheads == 3"})
+    assert bad.status_code == 422 and 'id="when-error"' in bad.text and "METRIC" in bad.text
+    late = client.get(f"/runs/{run['id']}/analyze", params={"kind": "drivers", "scenario": "kimball-2018",
+                                                            "outcome": "warheads_possible@2040"})
+    assert late.status_code == 422 and "run ends 2036-12" in late.text
+    assert client.get("/runs/0123456789abcdef/analyze").status_code == 404

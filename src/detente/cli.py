@@ -457,6 +457,7 @@ analyze_app = typer.Typer(no_args_is_help=True, help="Which assumptions decide a
                           "discovery, robustness across deals.")
 app.add_typer(analyze_app, name="analyze")
 
+TEXT_COLUMNS = ("input", "family", "value", "deal", "box", "input ranges")  # left-aligned; the rest are numbers
 ANALYSIS_OUTPUTS = {"chart": (".png", ".svg"), "report": (".html", ".htm")}
 Samples = Annotated[int, typer.Option(help="Monte Carlo samples (Sobol': base samples, a power of 2).")]
 Chart = Annotated[Path | None, typer.Option(help="Also write the chart (.png or .svg).")]
@@ -497,8 +498,9 @@ def _show(analysis, fmt: Format, chart: Path | None, page: Path | None) -> None:
             out.print(line, highlight=False, markup=False)
         if shown.rows:
             table = Table(title=shown.title)
-            for i, h in enumerate(shown.header):
-                table.add_column(h, justify="left" if i < 2 else "right", overflow="fold")
+            for h in shown.header:
+                table.add_column(h, justify="left" if h in TEXT_COLUMNS else "right", overflow="fold",
+                                 no_wrap=h == "input" and len(shown.header) == 4)
             for row in shown.rows:
                 table.add_row(*row)
             out.print(table)

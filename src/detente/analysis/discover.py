@@ -48,22 +48,25 @@ class Box:
     mass: float
     later: bool = False  # searched among the samples outside earlier boxes
 
-    def describe(self, condition: str) -> str:
-        """The box in plain words."""
-        parts = []
+    def ranges(self) -> dict[str, str]:
+        """Each restricted input's range in words ("is above 0.0044", "is 1 (yes)")."""
+        out = {}
         for name, (low, high, unit) in self.limits.items():
             lo, hi = self.bounds[name]
             u = f" {unit}" if unit and unit != "1" else ""
-            if (lo, hi) == (0.0, 1.0) and (low > 0 or high < 1) and (low == high or low > 0.0 and high >= 1.0
-                                                                     or low <= 0.0 and high < 1.0):
-                parts.append(f"{name} is {'1 (yes)' if low > 0 else '0 (no)'}")
+            if (lo, hi) == (0.0, 1.0) and (low > 0.0) != (high < 1.0):  # a yes/no input
+                out[name] = "is 1 (yes)" if low > 0 else "is 0 (no)"
             elif low > lo and high < hi:
-                parts.append(f"{name} is between {low:.3g} and {high:.3g}{u}")
+                out[name] = f"is between {low:.3g} and {high:.3g}{u}"
             elif low > lo:
-                parts.append(f"{name} is above {low:.3g}{u}")
+                out[name] = f"is above {low:.3g}{u}"
             else:
-                parts.append(f"{name} is below {high:.3g}{u}")
-        when = " and ".join(parts) if parts else "in every sample"
+                out[name] = f"is below {high:.3g}{u}"
+        return out
+
+    def describe(self, condition: str) -> str:
+        """The box in plain words."""
+        when = " and ".join(f"{n} {r}" for n, r in self.ranges().items()) or "in every sample"
         among = "Among the samples outside the earlier boxes, when" if self.later else "When"
         pool = "those samples" if self.later else "all samples"
         return (f"{among} {when}, {condition} in {self.density:.0%} of cases (density); this box holds "

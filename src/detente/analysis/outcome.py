@@ -46,6 +46,11 @@ class Outcome(NamedTuple):
         return f"{PAIRED if self.delta else ''}{self.metric}{f'@{self.month}' if self.month else ''}"
 
 
+def _lower(label: str) -> str:
+    """A label inside a sentence: 'Warheads possible' → 'warheads possible', 'ICBM …' kept."""
+    return label if label[1:2].isupper() else f"{label[0].lower()}{label[1:]}"
+
+
 def _month(text: str, field: str) -> str:
     """``YYYY`` (the end of that year) or ``YYYY-MM``."""
     text = text.strip()
@@ -85,7 +90,7 @@ class Condition(NamedTuple):
         """The condition in plain words ("the deal cuts warheads possible by less than 20 by 2037-12")."""
         info = metric(self.outcome.metric)
         per = self.outcome.metric.partition(":")[2]
-        what = f"{info.label[0].lower()}{info.label[1:]}{f' ({per})' if per else ''}"
+        what = f"{_lower(info.label)}{f' ({per})' if per else ''}"
         unit = f" {info.unit}" if info.unit not in ("1", "warheads") else ""
         when = f" by {self.outcome.month}" if self.outcome.month else ""
         more = self.op in (">", ">=")

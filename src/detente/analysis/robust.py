@@ -14,6 +14,7 @@ import pandas as pd
 from ..api import compare
 from ..errors import InputError
 from ..inputs.scenario import load_scenario
+from ..results.results import Results
 from .outcome import Condition, Outcome, holds, one_month, parse_outcome, values
 
 
@@ -44,14 +45,23 @@ def robustness(deals: list[str], outcome: str | Outcome = "delta:warheads_possib
         raise InputError("must be 'lower' or 'higher'", field="better")
     outcome = parse_outcome(outcome) if isinstance(outcome, str) else outcome
     month = one_month([outcome, *(c.outcome for c in goal)], "goal")
-    outcome = outcome._replace(month=month)
     loaded = [load_scenario(d) for d in deals]
     if len(loaded) < 2:
         raise InputError("give at least two deals to compare", field="deals")
     missiles = outcome.missiles or any(c.outcome.missiles for c in goal)
     results = compare(loaded, baseline=baseline, samples=samples, seed=seed, horizon=month, missiles=missiles,
                       workers=workers, progress=progress)
-    names = [s.name for s in loaded if s.name != results.baseline]
+    return robustness_of(results, [s.name for s in loaded], outcome._replace(month=month), goal, better)
+
+
+def robustness_of(results: Results, deals: list[str], outcome: Outcome, goal: list[Condition] = (),
+                  better: str = "lower") -> Robustness:
+    """Regret and satisficing of ``deals`` in a finished run (e.g. a stored one)."""
+    if better not in ("lower", "higher"):
+        raise InputError("must be 'lower' or 'higher'", field="better")
+    names = [n for n in deals if n != results.baseline]
+    if len(names) < 2:
+        raise InputError("the run needs at least two deals besides its baseline", field="deals")
     v = np.stack([values(results, n, outcome) for n in names])
     if not np.isfinite(v).all():
         raise InputError(f"{outcome} is undefined in some samples; choose an outcome every sample has",
@@ -65,4 +75,5 @@ def robustness(deals: list[str], outcome: str | Outcome = "delta:warheads_possib
         table = table.sort_values(["satisficing", "mean_regret"], ascending=[False, True], ignore_index=True)
     else:
         table = table.sort_values("mean_regret", ignore_index=True)
-    return Robustness(outcome.describe(results.baseline), " and ".join(str(c) for c in goal), table, samples)
+    return Robustness(outcome.describe(results.baseline), " and ".join(c.words(results.baseline) for c in goal), table,
+                      v.shape[1])

@@ -144,5 +144,6 @@ def sobol(scenario: str, outcome, *, baseline: str | None = "no-deal", by: str =
     else:
         table.insert(1, "family", [CHANCE if i == CHANCE else "calibrated history" if i == HISTORY
                                    else family(i.split(" + ")[0], titles) for i in table["input"]])
+        table["input"] = table["input"].replace(HISTORY, "calibrated history")
     return Sensitivity(outcome.describe(titles[0] if plan.baseline is not None else None), "Sobol'", table, count,
                        "rank-correlated inputs move together" if by == "parameter" and correlated else "")

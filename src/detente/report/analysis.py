@@ -40,11 +40,14 @@ def _sensitivity(a: Sensitivity) -> Presented:
         header = ["input", "family", "PAWN"]
         lines = [f"PAWN indices of the {a.outcome}; {a.note}."]
     else:
-        rows = [[r.input, r.family, f"{r.S1:.2f} ± {r.S1_conf:.2f}", f"{r.ST:.2f} ± {r.ST_conf:.2f}"]
-                for r in t.itertuples()]
-        header = ["input", "family", "first-order S1 (± 95 %)", "total ST (± 95 %)"]
+        by_family = bool(len(t)) and (t["input"] == t["family"]).all()
+        rows = [[r.input, *([] if by_family else [r.family]), f"{number(r.S1, 2)} ± {r.S1_conf:.2f}",
+                 f"{number(r.ST, 2)} ± {r.ST_conf:.2f}"] for r in t.itertuples()]
+        header = ["family" if by_family else "input", *([] if by_family else ["family"]), "first-order",
+                  "total"]
         lines = [f"Sobol' indices of the {a.outcome}, from {a.runs:,} model runs: the share of its variance due "
-                 "to each input alone (first-order) and with its interactions (total)."]
+                 "to each input alone (first-order) and with its interactions (total), ± the half-width of a "
+                 "95 % bootstrap interval."]
         if len(t):
             top = t.iloc[0]
             lines.append(f"The largest total index is {top['input']} ({top['ST']:.0%} of the variance, ± "
@@ -62,9 +65,7 @@ def _discovery(a: Discovery) -> Presented:
     else:
         lines.append("No box of input ranges raises its share much: it turns on the months' chance events (when "
                      "and whether the deal breaks down) more than on any assumption.")
-    rows = [[f"{i + 1}", "; ".join(f"{n} {number(lo, 3) if abs(lo) < 10 else number(lo)} to "
-                                   f"{number(hi, 3) if abs(hi) < 10 else number(hi)}"
-                                   for n, (lo, hi, _) in b.limits.items()),
+    rows = [[f"{i + 1}", "; ".join(f"{n} {r}" for n, r in b.ranges().items()),
              f"{b.coverage:.0%}", f"{b.density:.0%}", f"{b.mass:.0%}"] for i, b in enumerate(a.boxes)]
     return Presented(f"Where {a.condition}", lines, ["box", "input ranges", "coverage", "density", "mass"], rows)
 
@@ -95,7 +96,7 @@ def _robustness(a: Robustness) -> Presented:
         for row, share in zip(rows, t["satisficing"], strict=True):
             row.append(f"{share:.0%}")
     lines = [f"Regret: per sample, how far each deal falls short of the best of these deals in that same sample, "
-             f"on the {a.outcome}."]
+             f"on the {a.outcome}. 'Best in' counts ties for each deal tied."]
     if a.goal:
         lines.append(f"Goal: {a.goal}. {t.iloc[0]['deal']} meets it in {t.iloc[0]['satisficing']:.0%} of samples, "
                      "the most of these deals.")

@@ -20,7 +20,7 @@ from .store import Store
 
 log = logging.getLogger("detente.web")
 
-_REPORT_LOCK = threading.Lock()  # plotting libraries are not thread-safe
+REPORT_LOCK = threading.Lock()  # plotting libraries are not thread-safe
 
 
 
@@ -161,7 +161,7 @@ class Jobs:
                 return "the HTML report is not available in this installation (detente.report is missing)"
         title = _title(run)
         try:
-            with _REPORT_LOCK:
+            with REPORT_LOCK:
                 html = render_report(results, title=title)
         except Exception as exc:  # noqa: BLE001 - results stand without their report
             log.error("report of run %s failed:\n%s", run["id"], traceback.format_exc())

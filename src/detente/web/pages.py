@@ -20,9 +20,10 @@ from ..inputs.bibliography import load_bibliography
 from ..inputs.vocabulary import MISSILE_CLASSES
 from ..results import tables
 from ..results.results import Results
+from .analyses import KINDS, Shown, analyse
 from .api import parameter_rows, run_info
 from .describe import FORM_DEFAULTS, INCENTIVES, describe, field_line, form_to_yaml, form_values
-from .jobs import Jobs
+from .jobs import REPORT_LOCK, Jobs
 from .service import Service
 from .store import FINISHED
 
@@ -65,6 +66,18 @@ def stored_tables(path: str, mtime_ns: int) -> dict:
     """The comparison and headline tables of a stored run (``mtime_ns`` keys the cache)."""
     results = Results.from_netcdf(path)
     return {"comparison": comparison(results) if results.baseline else None, "headline": headline(results)}
+
+
+@functools.lru_cache(maxsize=8)
+def stored_results(path: str, mtime_ns: int) -> Results:
+    """A stored run's Results (``mtime_ns`` keys the cache)."""
+    return Results.from_netcdf(path)
+
+
+def _analysed(results: Results, form: dict) -> Shown:
+    with REPORT_LOCK:  # plotting is not thread-safe
+        return analyse(results, form["kind"], form["scenario"], form["outcome"], form["when"], form["goal"],
+                       form["better"])
 
 
 def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter:
@@ -261,6 +274,28 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
         if run["status"] not in FINISHED:
             jobs.cancel(run_id)
         return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+    @router.get("/runs/{run_id}/analyze", response_class=HTMLResponse)
+    async def analyze_page(request: Request, run_id: str, kind: str | None = None, scenario: str | None = None,
+                           outcome: str = "", when: str = "", goal: str = "", better: str = "lower"):
+        run = store.run(run_id)
+        path = store.run_dir(run_id) / "results.nc" if run else None
+        if run is None or run["status"] != "done" or not path.is_file():
+            return missing(request, f"Run {run_id} has no finished results to analyse.")
+        results = await run_in_threadpool(stored_results, str(path), path.stat().st_mtime_ns)
+        deals = [s for s in results.scenarios if results.has_deal(s)]
+        form = {"kind": kind or "drivers", "scenario": scenario or (deals or results.scenarios)[-1],
+                "outcome": outcome, "when": when, "goal": goal, "better": better}
+        shown = error = None
+        status = 200
+        if kind is not None:
+            try:
+                shown = await run_in_threadpool(_analysed, results, form)
+            except InputError as exc:
+                error, status = exc, 422
+        return render(request, "analyze.html", status, title=f"Analyse run {run_id}", run=run_info(run),
+                      kinds=KINDS, scenarios=results.scenarios, form=form, shown=shown, error=error,
+                      kept=len(next(iter(results.draws.values()), [])), horizon=results.months[-1])
 
     @router.get("/runs/{run_id}/report")
     def report(request: Request, run_id: str):
