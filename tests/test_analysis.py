@@ -5,27 +5,37 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 from SALib.analyze import pawn as salib_pawn
-from typer.testing import CliRunner
 
 import detente
+from detente import cli
 from detente.analysis.discover import discover
 from detente.analysis.outcome import holds, parse_conditions, parse_outcome, values
 from detente.analysis.pawn import critical, pawn, pawn_indices
 from detente.analysis.robust import regret, robustness
 from detente.analysis.sobol import CHANCE, indices, sobol
 from detente.analysis.sweep import split_values, sweep, variants
-from detente.cli import app
 from detente.engine.design import Design
 from detente.engine.run import execute
 from detente.options import RunOptions
 
 FAST = {"samples": 4096, "seed": 5, "missiles": False}
+
+
+def run_cli(monkeypatch, capsys, *args) -> tuple[int, str, str]:
+    """``detente ARGS`` as the console script runs it: (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["detente", *args])
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+        raise SystemExit(0)
+    captured = capsys.readouterr()
+    return info.value.code, captured.out, captured.err
 
 
 # -- the engine: designed runs ------------------------------------------------------------------
@@ -192,11 +202,11 @@ def test_discover_finds_the_plants_behind_large_averted_arsenals():
     assert y[inside].sum() / y.sum() == pytest.approx(box.coverage, abs=0.01)
 
 
-def test_discover_cli_prints_a_box_with_coverage_and_density():
-    result = CliRunner().invoke(app, ["analyze", "discover", "kimball-2018", "--when",
-                                      "delta:warheads_possible@2037 < -100", "--samples", "20000", "-q"])
-    assert result.exit_code == 0, result.output
-    assert "coverage" in result.output and "density" in result.output and "When " in result.output
+def test_discover_cli_prints_a_box_with_coverage_and_density(monkeypatch, capsys):
+    code, out, err = run_cli(monkeypatch, capsys, "analyze", "discover", "kimball-2018", "--when",
+                             "delta:warheads_possible@2037 < -100", "--samples", "20000", "-q")
+    assert code == 0, err
+    assert "coverage" in out and "density" in out and "When " in out
 
 
 # -- sweeps and families ------------------------------------------------------------------------------
@@ -243,17 +253,17 @@ def test_more_access_to_undeclared_sites_buys_more():
     assert t["change_se"].iloc[-1] < t["mean_se"].iloc[-1] / 2  # the point of shared draws
 
 
-def test_a_deal_family_runs_side_by_side(tmp_path):
+def test_a_deal_family_runs_side_by_side(tmp_path, monkeypatch, capsys):
     data = yaml.safe_load(Path(detente.load_scenario("kimball-2018").file).read_text(encoding="utf-8"))
     data["name"] = "kimball-slow"
     data["phases"][0]["duration_months"] = {"dist": "uniform", "low": 12, "high": 24, "judgement": True,
                                             "basis": "a slower reading of the first phase"}
     slow = tmp_path / "kimball-slow.yaml"
     slow.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    result = CliRunner().invoke(app, ["sweep", "kimball-2018", str(slow), "--samples", "4096", "-q",
-                                      "--outcome", "delta:warheads_possible@2034", "--format", "json"])
-    assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)["table"]
+    code, out, err = run_cli(monkeypatch, capsys, "sweep", "kimball-2018", str(slow), "--samples", "4096", "-q",
+                             "--outcome", "delta:warheads_possible@2034", "--format", "json")
+    assert code == 0, err
+    rows = json.loads(out)["table"]
     assert [r["value"] for r in rows] == ["kimball-2018", "kimball-slow"]
     assert rows[1]["change"] > 0  # a slower first phase averts less by 2034
 
@@ -277,3 +287,22 @@ def test_robustness_ranks_deals_by_the_share_meeting_a_goal():
     for row in t.itertuples():
         v = values(r, row.deal, parse_outcome("delta:warheads_possible"))
         assert row.satisficing == pytest.approx(np.mean(v <= -40))
+
+
+def test_analyses_run_on_a_stored_run(tmp_path, monkeypatch, capsys):
+    """PAWN and discovery read a run written to NetCDF (its kept draws and per-sample values)."""
+    r = detente.compare(["kimball-2018"], horizon="2036-12", samples=8000, seed=2, missiles=False)
+    path = r.to_netcdf(tmp_path / "run.nc")
+    code, out, err = run_cli(monkeypatch, capsys, "analyze", "sensitivity", "kimball-2018", "--method", "pawn",
+                             "--results", str(path), "--format", "json")
+    assert code == 0, err
+    listed = [row["input"] for row in json.loads(out)["table"]]
+    assert listed == list(pawn(detente.Results.from_netcdf(path), "kimball-2018").table["input"]) and listed
+    code, _, err = run_cli(monkeypatch, capsys, "analyze", "discover", "kimball-2018", "--results", str(path),
+                           "--when", "delta:warheads_possible@2040 < -100")
+    assert code == 2 and "run ends 2036-12" in err
+    code, _, err = run_cli(monkeypatch, capsys, "analyze", "sensitivity", "all-first", "--method", "pawn",
+                           "--results", str(path))
+    assert code == 2 and "holds no scenario" in err
+    code, _, err = run_cli(monkeypatch, capsys, "analyze", "sensitivity", "kimball-2018", "--samples", "1000")
+    assert code == 2 and "power of 2" in err and "samples" in err
