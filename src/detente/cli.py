@@ -459,7 +459,7 @@ app.add_typer(analyze_app, name="analyze")
 
 TEXT_COLUMNS = ("input", "family", "value", "deal", "box", "input ranges")  # left-aligned; the rest are numbers
 ANALYSIS_OUTPUTS = {"chart": (".png", ".svg"), "report": (".html", ".htm")}
-Samples = Annotated[int, typer.Option(help="Monte Carlo samples (Sobol': base samples, a power of 2).")]
+Samples = Annotated[int, typer.Option(help="Monte Carlo samples.")]
 Chart = Annotated[Path | None, typer.Option(help="Also write the chart (.png or .svg).")]
 AnalysisReport = Annotated[Path | None, typer.Option("--report", help="Also write a self-contained HTML page.")]
 
@@ -500,7 +500,7 @@ def _show(analysis, fmt: Format, chart: Path | None, page: Path | None) -> None:
             table = Table(title=shown.title)
             for h in shown.header:
                 table.add_column(h, justify="left" if h in TEXT_COLUMNS else "right", overflow="fold",
-                                 no_wrap=h == "input" and len(shown.header) == 4)
+                                 no_wrap=h not in TEXT_COLUMNS)
             for row in shown.rows:
                 table.add_row(*row)
             out.print(table)
@@ -523,7 +523,9 @@ def analyze_sensitivity(
     method: Annotated[str, typer.Option(help="sobol (its own design, run through the model) or pawn (the "
                                              "samples of one ordinary run, or of --results).")] = "sobol",
     by: Annotated[str, typer.Option(help="Sobol': indices by input 'family' or by 'parameter'.")] = "family",
-    samples: Samples = 1024,
+    samples: Annotated[int | None, typer.Option(help="Sobol': base samples, a power of 2 (default 1,024; runs = "
+                                                     "base × (inputs + 2)); PAWN: samples of the run (20,000).")
+                       ] = None,
     baseline: Annotated[str, typer.Option(help="Scenario paired changes are taken against.")] = "no-deal",
     results_file: Annotated[Path | None, typer.Option("--results", help="PAWN on a stored run (.nc) instead.")
                             ] = None,
@@ -553,7 +555,7 @@ def analyze_sensitivity(
         if bar:
             bar.start()
         try:
-            found = sobol(scenario, wanted, baseline=baseline, by=by, base=samples, seed=seed, workers=workers,
+            found = sobol(scenario, wanted, baseline=baseline, by=by, base=samples or 1024, seed=seed, workers=workers,
                           profile=profile, observations=None if prior else "profile", progress=tick, runs=total)
         finally:
             if bar:
@@ -567,8 +569,8 @@ def analyze_sensitivity(
                                  file=str(results_file))
         else:
             loaded = _with_baseline([scenario], baseline) if wanted.delta else [load_scenario(scenario)]
-            results = _simulate(samples, quiet or fmt != Format.table, scenarios=loaded, profile=profile, seed=seed,
-                                horizon=wanted.month, workers=workers, missiles=wanted.missiles,
+            results = _simulate(samples or 20_000, quiet or fmt != Format.table, scenarios=loaded, profile=profile,
+                                seed=seed, horizon=wanted.month, workers=workers, missiles=wanted.missiles,
                                 baseline=loaded[0].name if len(loaded) > 1 else None,
                                 observations=_conditioning(None, prior))
         found = pawn(results, name, wanted)
