@@ -612,3 +612,38 @@ def test_a_finished_run_can_be_analysed_in_the_browser(tmp_path):
                                                             "outcome": "warheads_possible@2040"})
     assert late.status_code == 422 and "run ends 2036-12" in late.text
     assert client.get("/runs/0123456789abcdef/analyze").status_code == 404
+
+
+def test_sobol_and_sweep_run_as_background_analyses(tmp_path):
+    """Sobol' indices and a lever sweep start from the form or the API, run as background runs with
+    progress, and end with their page (chart and table) and JSON; bad input comes back naming the
+    field."""
+    client = TestClient(make(tmp_path))
+    sobol = client.post("/api/analyses", json={"kind": "sobol", "scenario": "kimball-2018",
+                                               "outcome": "delta:warheads_possible@2031", "samples": 16})
+    assert sobol.status_code == 202, sobol.text
+    run = sobol.json()
+    assert run["status"] == "done", run
+    assert run["samples"] == run["done"] and run["samples"] % 16 == 0  # model runs: 16 × (families + 3)
+    found = client.get(f"/api/runs/{run['id']}/analysis").json()
+    assert found["analysis"]["kind"] == "sobol" and "chance" in {r["input"] for r in found["table"]}
+    assert found["command"].startswith("detente analyze sensitivity kimball-2018")
+    page = client.get(f"/runs/{run['id']}")
+    assert 'id="analysis-frame"' in page.text and "model runs" in page.text and "compare-link" not in page.text
+    html = client.get(f"/runs/{run['id']}/analysis")
+    assert html.status_code == 200 and "<svg" in html.text and "Sobol" in html.text
+    started = client.post("/analyses", data={"kind": "sweep", "scenario": "jcpoa-style", "baseline": "no-deal",
+                                             "outcome": "delta:warheads_possible@2031", "samples": "3000",
+                                             "seed": "1", "by": "family",
+                                             "set": "adoption.verification1.detect_per_month=0.01,0.5"},
+                          follow_redirects=False)
+    assert started.status_code == 303, started.text
+    sweep_id = started.headers["location"].rsplit("/", 1)[1]
+    rows = client.get(f"/api/runs/{sweep_id}/analysis").json()["table"]
+    assert [r["value"] for r in rows] == ["0.01", "0.5"] and rows[1]["change"] <= 0
+    bad = client.post("/analyses", data={"kind": "sweep", "scenario": "kimball-2018", "samples": "1000",
+                                         "seed": "0", "set": "halt.verification9.detect_per_month=0.1"})
+    assert bad.status_code == 422 and "verification" in bad.text and 'id="analysis-error"' in bad.text
+    odd = client.post("/api/analyses", json={"kind": "sobol", "scenario": "kimball-2018", "samples": 100})
+    assert error_of(odd, 422)["field"] == "samples"
+    assert "Analyse" in client.get("/analyses").text

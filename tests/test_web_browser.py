@@ -1,6 +1,6 @@
 """In headless Chromium (Playwright with the system browser): library → mount-2019 → a run of 10⁴
-samples with live progress → the report's fan chart → the comparison with no-deal. Screenshots go to
-the test's temporary folder."""
+samples with live progress → the report's fan chart → the comparison with no-deal → what drives it.
+Screenshots go to the test's temporary folder."""
 
 from __future__ import annotations
 
@@ -117,10 +117,22 @@ def test_library_run_report_compare_in_chromium(server, tmp_path):
             expect(table.locator("th[scope=row]", has_text="no-deal")).to_be_visible()
             expect(page.locator("#compare-horizon")).to_contain_text("deal lasted")
             page.screenshot(path=shots / "6-compare.png", full_page=True)
+
+            # what drives it, from the run's stored samples, with its chart
+            page.goto(f"{base}/runs/{run_id}")
+            page.click("#analyse-link")
+            page.wait_for_url(f"{base}/runs/{run_id}/analyze")
+            page.check("input[name=kind][value=drivers]")
+            page.select_option("#scenario", "mount-2019")
+            page.click("#analyse")
+            expect(page.locator("#analysis h2")).to_contain_text("What drives")
+            expect(page.locator("#analysis figure.chart svg")).to_be_visible()
+            expect(page.locator("#analysis-table")).to_contain_text("facilities")
+            page.screenshot(path=shots / "7-drivers.png", full_page=True)
             assert not errors, errors
         finally:
             browser.close()
     run = app.state.store.run(run_id)
     assert run["status"] == "done" and run["samples"] == 10_000 and run["scenarios"] == ["no-deal", "mount-2019"]
     saved = sorted(p.name for p in shots.iterdir())
-    assert len(saved) == 6 and all((shots / name).stat().st_size > 10_000 for name in saved), saved
+    assert len(saved) == 7 and all((shots / name).stat().st_size > 10_000 for name in saved), saved

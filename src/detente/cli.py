@@ -481,15 +481,12 @@ def _analysis_outputs(chart: Path | None, page: Path | None) -> None:
 
 def _show(analysis, fmt: Format, chart: Path | None, page: Path | None) -> None:
     """Print an analysis (table, JSON or CSV) and write its chart and HTML page if asked."""
+    from .report.analysis import as_json, present, render_analysis
     from .report.analysis import chart as draw
-    from .report.analysis import present, render_analysis
 
     shown = present(analysis)
     if fmt == Format.json:
-        print(json.dumps({"title": shown.title, "findings": shown.lines,
-                          "table": analysis.table.to_dict("records") if hasattr(analysis, "table") else
-                          [{"limits": b.limits, "coverage": b.coverage, "density": b.density, "mass": b.mass}
-                           for b in analysis.boxes]}, indent=1, default=float))
+        print(json.dumps(as_json(analysis), indent=1, default=float))
     elif fmt == Format.csv:
         frame = analysis.table if hasattr(analysis, "table") else analysis.tradeoff
         sys.stdout.write(frame.to_csv(index=False, float_format="%.6g"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -20,12 +21,15 @@ from SALib.analyze import sobol as salib_sobol
 from scipy.stats import qmc
 
 from ..api import calibrated, check
+from ..compile.plan import Plan
 from ..engine.design import HISTORY, Design
 from ..engine.run import execute
 from ..errors import InputError
+from ..inputs.profile import Profile
+from ..inputs.scenario import Scenario
 from ..options import RunOptions
 from .inputs import family, relevant
-from .outcome import parse_outcome
+from .outcome import Outcome, parse_outcome
 
 CHANCE = "chance"  # the months' random events, as one input
 MAX_BASE = 2**20  # base samples of a design
@@ -101,32 +105,60 @@ def _groups(columns: list[str], by: str, scenarios: tuple[str, ...], correlated:
     return [joined.get(c, c) for c in columns]
 
 
-def sobol(scenario: str, outcome, *, baseline: str | None = "no-deal", by: str = "family", base: int = 1024,
-          seed: int = 0, workers: int = 1, profile: str = "dprk", observations="profile",
-          progress: Callable[[int], None] | None = None, runs: Callable[[int], None] | None = None) -> Sensitivity:
-    """Sobol' indices of ``outcome`` (an :class:`~detente.analysis.outcome.Outcome` or its text,
-    e.g. ``delta:warheads_possible@2037``) for ``scenario``, by input ``family`` or ``parameter``,
-    from ``base`` × (groups + 2) model runs (``base`` a power of 2); ``runs`` is told their number
-    before they start, ``progress`` each block's samples as it finishes."""
+class Setup(NamedTuple):
+    """What a Sobol' design runs: the compiled plan (calibrated), the outcome, the scenario
+    names (baseline first), the design's columns and their groups."""
+
+    plan: Plan
+    outcome: Outcome
+    titles: tuple[str, ...]
+    columns: list[str]
+    groups: list[str]
+    correlated: list[tuple[str, ...]]
+
+    def runs(self, base: int) -> int:
+        """Model runs of a design with ``base`` base samples: A, B and one matrix per group and chance."""
+        return base * (len(set(self.groups)) + 3)
+
+
+def setup(scenario: str | Scenario, outcome: str | Outcome, *, baseline: str | Scenario | None = "no-deal",
+          by: str = "family", profile: str | Profile = "dprk", observations="profile",
+          missile_evidence=None) -> Setup:
+    """Check the inputs of a Sobol' analysis and compile (and calibrate) its plan."""
     if by not in ("family", "parameter"):
         raise InputError("must be 'family' or 'parameter'", field="by")
     outcome = parse_outcome(outcome) if isinstance(outcome, str) else outcome
-    names = [baseline, scenario] if outcome.delta and baseline not in (None, scenario) else [scenario]
-    plan = check(names, profile=profile, baseline=names[0] if len(names) == 2 else None, observations=observations,
-                 horizon=outcome.month, missiles=outcome.missiles)
+    name = scenario.name if isinstance(scenario, Scenario) else scenario
+    base_name = baseline.name if isinstance(baseline, Scenario) else baseline
+    if outcome.delta and base_name in (None, name):
+        raise InputError(f"{outcome} is a paired change: give a baseline other than the scenario", field="baseline")
+    names = [baseline, scenario] if outcome.delta else [scenario]
+    plan = check(names, profile=profile, baseline=base_name if outcome.delta else None, observations=observations,
+                 horizon=outcome.month, missiles=outcome.missiles, missile_evidence=missile_evidence)
     if plan.observations is not None:
         plan = replace(plan, pool=calibrated(plan))
-    if outcome.delta and plan.baseline is None:
-        raise InputError(f"{outcome} is a paired change: give a baseline other than the scenario", field="baseline")
     titles = tuple(s.name for s in plan.scenarios)
-    target = titles[-1]
-    columns = relevant(plan.parameter_specs(), target, titles[0] if plan.baseline is not None else None, titles,
+    columns = relevant(plan.parameter_specs(), titles[-1], titles[0] if plan.baseline is not None else None, titles,
                        outcome.missiles)
     if plan.pool is not None:
         columns = [c for c in columns if c not in plan.pool.names] + [HISTORY]
     correlated = [tuple(c for c in (p.a, p.b) if c in columns) for p in plan.profile.correlations]
     correlated = [c for c in correlated if len(c) > 1]
-    groups = _groups(columns, by, titles, correlated)
+    return Setup(plan, outcome, titles, columns, _groups(columns, by, titles, correlated), correlated)
+
+
+def sobol(scenario: str | Scenario, outcome: str | Outcome, *, baseline: str | Scenario | None = "no-deal",
+          by: str = "family", base: int = 1024, seed: int = 0, workers: int = 1, profile: str | Profile = "dprk",
+          observations="profile", missile_evidence=None, progress: Callable[[int], None] | None = None,
+          runs: Callable[[int], None] | None = None) -> Sensitivity:
+    """Sobol' indices of ``outcome`` (an :class:`~detente.analysis.outcome.Outcome` or its text,
+    e.g. ``delta:warheads_possible@2037``) for ``scenario``, by input ``family`` or ``parameter``,
+    from ``base`` × (groups + 2) model runs (``base`` a power of 2); ``runs`` is told their number
+    before they start, ``progress`` each block's samples as it finishes."""
+    plan, outcome, titles, columns, groups, correlated = setup(
+        scenario, outcome, baseline=baseline, by=by, profile=profile, observations=observations,
+        missile_evidence=missile_evidence)
+    target = titles[-1]
 
     def evaluate(design: Design) -> np.ndarray:
         if runs is not None:

@@ -135,10 +135,10 @@ def _table(results, rows: list[tuple[str, str]], outcome: Outcome) -> pd.DataFra
     return pd.DataFrame(out)
 
 
-def _run(scenarios: list[Scenario], outcome: Outcome, baseline: str | None, samples: int, seed: int, workers: int,
-         progress: Callable[[int], None] | None):
+def _run(scenarios: list[Scenario], outcome: Outcome, baseline: str | Scenario | None, samples: int, seed: int,
+         workers: int, progress: Callable[[int], None] | None, evidence: dict):
     options = {"samples": samples, "seed": seed, "horizon": outcome.month, "missiles": outcome.missiles,
-               "workers": workers, "progress": progress}
+               "workers": workers, "progress": progress, **evidence}
     if outcome.delta:
         if baseline is None:
             raise InputError(f"{outcome} is a paired change: give a baseline", field="baseline")
@@ -147,19 +147,21 @@ def _run(scenarios: list[Scenario], outcome: Outcome, baseline: str | None, samp
 
 
 def sweep(scenario: str, path: str, settings: list[str], outcome: str | Outcome = "delta:warheads_possible", *,
-          baseline: str | None = "no-deal", samples: int = 20_000, seed: int = 0, workers: int = 1,
-          progress: Callable[[int], None] | None = None) -> Sweep:
-    """Run ``scenario`` with ``path`` set to each of ``settings`` on shared draws."""
+          baseline: str | Scenario | None = "no-deal", samples: int = 20_000, seed: int = 0, workers: int = 1,
+          progress: Callable[[int], None] | None = None, **evidence) -> Sweep:
+    """Run ``scenario`` (a bundled name or a file) with ``path`` set to each of ``settings`` on
+    shared draws; ``evidence`` (``profile``, ``missile_evidence``) goes to the run."""
     outcome = parse_outcome(outcome) if isinstance(outcome, str) else outcome
     runs = variants(scenario, path, settings)
-    results = _run([s for _, s in runs], outcome, baseline, samples, seed, workers, progress)
+    results = _run([s for _, s in runs], outcome, baseline, samples, seed, workers, progress, evidence)
     table = _table(results, [(text, s.name) for text, s in runs], outcome)
-    return Sweep(f"{load_scenario(scenario).name}: {path}", outcome.describe(baseline), table, samples)
+    return Sweep(f"{runs[0][1].name.rsplit('--', 1)[0]}: {path}", outcome.describe(results.baseline), table,
+                 samples)
 
 
 def family(scenarios: list[str], outcome: str | Outcome = "delta:warheads_possible", *,
-           baseline: str | None = "no-deal", samples: int = 20_000, seed: int = 0, workers: int = 1,
-           progress: Callable[[int], None] | None = None) -> Sweep:
+           baseline: str | Scenario | None = "no-deal", samples: int = 20_000, seed: int = 0, workers: int = 1,
+           progress: Callable[[int], None] | None = None, **evidence) -> Sweep:
     """Several readings of one proposal on shared draws: the spread of their medians is the
     interpretation uncertainty, beside each one's sampling interval."""
     outcome = parse_outcome(outcome) if isinstance(outcome, str) else outcome
@@ -167,6 +169,6 @@ def family(scenarios: list[str], outcome: str | Outcome = "delta:warheads_possib
     names = [s.name for s in loaded]
     if len(set(names)) != len(names):
         raise InputError("two of the files have the same scenario name", field="scenarios")
-    results = _run(loaded, outcome, baseline, samples, seed, workers, progress)
+    results = _run(loaded, outcome, baseline, samples, seed, workers, progress, evidence)
     table = _table(results, [(s.name, s.name) for s in loaded], outcome)
-    return Sweep("readings of one proposal", outcome.describe(baseline), table, samples)
+    return Sweep("readings of one proposal", outcome.describe(results.baseline), table, samples)

@@ -4,6 +4,7 @@ and one self-contained HTML page — the same content for the CLI, the report an
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from importlib import resources
 
@@ -107,6 +108,19 @@ def present(analysis: Analysis) -> Presented:
     """The analysis as a title, plain words, and a table of strings."""
     kind = {Sensitivity: _sensitivity, Discovery: _discovery, Sweep: _sweep, Robustness: _robustness}
     return kind[type(analysis)](analysis)
+
+
+def as_json(analysis: Analysis) -> dict:
+    """The analysis as JSON-ready data: title, findings (plain words) and its table's records
+    (for scenario discovery, the boxes)."""
+    shown = present(analysis)
+    if isinstance(analysis, Discovery):
+        table = [{"limits": {n: [lo, hi] for n, (lo, hi, _) in b.limits.items()}, "coverage": b.coverage,
+                  "density": b.density, "mass": b.mass} for b in analysis.boxes]
+    else:
+        table = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
+                 for row in analysis.table.to_dict("records")]
+    return {"title": shown.title, "findings": shown.lines, "table": table}
 
 
 def chart(analysis: Analysis):

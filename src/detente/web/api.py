@@ -112,6 +112,22 @@ def api_router(service: Service, jobs: Jobs) -> APIRouter:
             {"scenarios": ["mount-2019"], "baseline": "no-deal", "samples": 2000, "seed": 1, "horizon": "2030-12"}
         ]})
 
+    class AnalysisRequest(BaseModel):
+        kind: Literal["sobol", "sweep"] = Field(description="Sobol' indices, or a lever sweep")
+        scenario: Name = Field(description="a bundled or saved scenario")
+        baseline: Name | None = Field("no-deal", description="paired changes (delta:) are taken against it")
+        outcome: str = Field("delta:warheads_possible", max_length=300,
+                             description="[delta:]METRIC[@YYYY or YYYY-MM], read at one month")
+        by: Literal["family", "parameter"] = Field("family", description="Sobol': indices by family or parameter")
+        samples: int = Field(1024, ge=1, le=limits.max_samples,
+                             description="Sobol': base samples (a power of 2); sweep: samples per value")
+        seed: int = Field(0, ge=0, le=2**63 - 1)
+        set: str = Field("", max_length=2000, description="sweep: PATH=V1,V2,…")
+
+        model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+            {"kind": "sweep", "scenario": "jcpoa-style", "outcome": "delta:warheads_possible@2037",
+             "samples": 5000, "set": "adoption.verification1.detect_per_month=0.01,0.15,0.6"}]})
+
     router = APIRouter(prefix="/api", responses=ERRORS)
 
     def not_found(exc: Exception) -> JSONResponse:
@@ -201,6 +217,18 @@ def api_router(service: Service, jobs: Jobs) -> APIRouter:
         response.headers["Location"] = f"/api/runs/{run['id']}"
         return run_info(service.store.run(run["id"]))
 
+    @router.post("/analyses", response_model=RunInfo, status_code=202, tags=["analyses"],
+                 responses={429: {"model": Error, "description": "too many runs queued or running"}})
+    def start_analysis(body: AnalysisRequest, response: Response):
+        """Start Sobol' indices or a lever sweep as a background run (its ``samples`` are then model
+        runs for Sobol'); poll ``GET /api/runs/{id}``, then read ``GET /api/runs/{id}/analysis``."""
+        run = service.create_analysis(kind=body.kind, scenario=body.scenario, baseline=body.baseline,
+                                      outcome=body.outcome, samples=body.samples, seed=body.seed, by=body.by,
+                                      setting=body.set)
+        jobs.submit(run["id"])
+        response.headers["Location"] = f"/api/runs/{run['id']}"
+        return run_info(service.store.run(run["id"]))
+
     @router.get("/runs/{run_id}", response_model=RunInfo, tags=["runs"], responses={404: {"model": Error}})
     def get_run(run_id: RunId):
         """Status and progress of a run."""
@@ -238,6 +266,17 @@ def api_router(service: Service, jobs: Jobs) -> APIRouter:
     def results_json(run_id: RunId):
         """The JSON summary: every January, the comparison dates and the horizon."""
         path, problem = finished_file(run_id, "summary.json")
+        if problem:
+            return problem
+        return Response(path.read_bytes(), media_type="application/json")
+
+    @router.get("/runs/{run_id}/analysis", tags=["analyses"],
+                responses={200: {"description": "title, findings in plain words, the table's records, the analysis "
+                                                "asked and the command that repeats it"},
+                           404: {"model": Error}, 409: {"model": Error, "description": "not done"}})
+    def analysis_json(run_id: RunId):
+        """The analysis a run computed (Sobol' indices or a sweep)."""
+        path, problem = finished_file(run_id, "analysis.json")
         if problem:
             return problem
         return Response(path.read_bytes(), media_type="application/json")

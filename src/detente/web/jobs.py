@@ -103,8 +103,11 @@ class Jobs:
                 raise Cancelled
 
         try:
-            results = self._simulate(run, progress)
-            note = self._write(run, results, folder)
+            spec = self.store.analysis(run_id)
+            if spec is None:
+                note = self._write(run, self._simulate(run, progress), folder)
+            else:
+                note = self._write_analysis(run, spec, self._analyse(run, spec, progress), folder)
         except Cancelled:
             _clean(folder)
             if self._stopping:
@@ -134,6 +137,33 @@ class Jobs:
         return simulate(scenarios, profile=self.service.profile, samples=run["samples"], seed=run["seed"],
                         horizon=run["horizon"], workers=1, baseline=run["baseline"],
                         threshold=run["threshold"], progress=progress)
+
+    def _analyse(self, run: dict, spec: dict, progress):
+        """Compute a run's analysis: Sobol' indices or a lever sweep."""
+        from ..analysis.sobol import sobol
+        from ..analysis.sweep import sweep
+
+        scenarios = self.service.run_scenarios(run)
+        base = scenarios[0] if run["baseline"] else None
+        evidence = {"profile": self.service.profile, "missile_evidence": self.service.missiles}
+        if spec["kind"] == "sobol":
+            return sobol(scenarios[-1], spec["outcome"], baseline=base, by=spec["by"], base=spec["base"],
+                         seed=run["seed"], progress=progress, **evidence)
+        name = run["scenarios"][-1]
+        snapshot = self.store.run_dir(run["id"]) / "inputs" / f"{name}.yaml"
+        return sweep(str(snapshot) if snapshot.is_file() else name, spec["path"], spec["values"], spec["outcome"],
+                     baseline=base, samples=run["samples"], seed=run["seed"], progress=progress, **evidence)
+
+    def _write_analysis(self, run: dict, spec: dict, analysis, folder: Path) -> None:
+        """Write analysis.json and analysis.html (the chart inline)."""
+        from ..report.analysis import as_json, render_analysis
+
+        command = _command(run, spec)
+        _atomic(folder / "analysis.json", lambda p: p.write_text(json.dumps(
+            {"run": run["id"], "analysis": spec, "command": command, **as_json(analysis)}, default=float)))
+        with REPORT_LOCK:
+            html = render_analysis(analysis, command)
+        _atomic(folder / "analysis.html", lambda p: p.write_text(html, encoding="utf-8"))
 
     def _write(self, run: dict, results, folder: Path) -> str | None:
         """Write summary.json, results.csv, results.nc and (if the report module is there) report.html."""
@@ -178,6 +208,17 @@ def _title(run: dict) -> str:
     return f"{what} — {run['samples']:,} samples, seed {run['seed']}"
 
 
+def _command(run: dict, spec: dict) -> str:
+    """The command line that computes the same analysis."""
+    name = run["scenarios"][-1]
+    base = f" --baseline {run['baseline']}" if run["baseline"] else ""
+    if spec["kind"] == "sobol":
+        return (f"detente analyze sensitivity {name} --outcome {spec['outcome']} --by {spec['by']} "
+                f"--samples {spec['base']} --seed {run['seed']}{base}")
+    return (f"detente sweep {name} --set '{spec['path']}={','.join(spec['values'])}' --outcome {spec['outcome']} "
+            f"--samples {run['samples']} --seed {run['seed']}{base}")
+
+
 def _atomic(path: Path, write) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
@@ -186,6 +227,6 @@ def _atomic(path: Path, write) -> None:
 
 def _clean(folder: Path) -> None:
     """Remove partial results (the inputs snapshot stays)."""
-    for name in ("summary.json", "results.csv", "results.nc", "report.html"):
+    for name in ("summary.json", "results.csv", "results.nc", "report.html", "analysis.json", "analysis.html"):
         for path in (folder / name, folder / f".{name}.tmp"):
             path.unlink(missing_ok=True)

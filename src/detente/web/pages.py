@@ -24,7 +24,7 @@ from .analyses import KINDS, Shown, analyse
 from .api import parameter_rows, run_info
 from .describe import FORM_DEFAULTS, INCENTIVES, describe, field_line, form_to_yaml, form_values
 from .jobs import REPORT_LOCK, Jobs
-from .service import Service
+from .service import ANALYSES, Service
 from .store import FINISHED
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -34,6 +34,8 @@ PAGE_CSP = ("default-src 'self'; script-src 'nonce-{nonce}'; style-src 'self'; i
             "frame-ancestors 'self'")
 REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'none'; img-src data:; "
               "font-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+ANALYSIS_DEFAULTS = {"kind": "sobol", "scenario": "kimball-2018", "baseline": "no-deal",
+                     "outcome": "delta:warheads_possible", "by": "family", "samples": "1024", "seed": "0", "set": ""}
 RUN_DEFAULTS = {"samples": 10_000, "seed": 0, "horizon": "", "baseline": "no-deal", "threshold": 200}
 
 
@@ -263,8 +265,12 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
                 query = urlencode({"scenarios": run["scenarios"], "baseline": "no-deal", "samples": run["samples"],
                                    "seed": run["seed"], "horizon": run["horizon"] or ""}, doseq=True)
                 compare_link = ("/compare?" + query, "Compare with no-deal")
+        spec = store.analysis(run_id)
+        if spec is not None:
+            compare_link, rows = None, None
         return render(request, "run.html", title=f"Run {run_id}", run=run_info(run), finished=FINISHED,
-                      has_report=has_report, headline=rows, compare_link=compare_link)
+                      has_report=has_report, headline=rows, compare_link=compare_link, analysis=spec,
+                      has_analysis=(store.run_dir(run_id) / "analysis.html").is_file())
 
     @router.post("/runs/{run_id}/cancel")
     def cancel(request: Request, run_id: str):
@@ -274,6 +280,51 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
         if run["status"] not in FINISHED:
             jobs.cancel(run_id)
         return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+    # -- analyses that need new runs: Sobol' indices and lever sweeps ------------------------
+    def analysis_form(request: Request, status: int = 200, values: dict | None = None,
+                      error: InputError | None = None):
+        names = [s["name"] for s in service.library()]
+        return render(request, "analyses.html", status, title="Analyse", names=names, kinds=ANALYSES,
+                      values=values or dict(ANALYSIS_DEFAULTS), error=error, max_samples=service.limits.max_samples)
+
+    @router.get("/analyses", response_class=HTMLResponse)
+    def analyses_page(request: Request, scenario: str = "kimball-2018"):
+        return analysis_form(request, values={**ANALYSIS_DEFAULTS, "scenario": scenario})
+
+    @router.post("/analyses", response_class=HTMLResponse)
+    async def start_analysis(request: Request):
+        return await run_in_threadpool(analysis_started, request, await request.form())
+
+    def analysis_started(request: Request, form):
+        values = {key: str(form.get(key) or default).strip() for key, default in ANALYSIS_DEFAULTS.items()}
+        try:
+            numbers = {}
+            for key in ("samples", "seed"):
+                try:
+                    numbers[key] = int(values[key].replace(",", "").replace("_", ""))
+                except ValueError:
+                    raise InputError(f"{values[key]!r} is not a whole number", field=key) from None
+            run = service.create_analysis(kind=values["kind"], scenario=values["scenario"],
+                                          baseline=values["baseline"] or None, outcome=values["outcome"],
+                                          samples=numbers["samples"], seed=numbers["seed"], by=values["by"],
+                                          setting=values["set"])
+        except InputError as exc:
+            return analysis_form(request, 422, values, exc)
+        except TooManyRuns as exc:
+            return analysis_form(request, 429, values, InputError(str(exc)))
+        jobs.submit(run["id"])
+        return RedirectResponse(f"/runs/{run['id']}", status_code=303)
+
+    @router.get("/runs/{run_id}/analysis")
+    def analysis_page(request: Request, run_id: str):
+        run = store.run(run_id)
+        path = store.run_dir(run_id) / "analysis.html" if run else None
+        if run is None or run["status"] != "done" or not path.is_file():
+            return missing(request, f"Run {run_id} has no analysis.")
+        response = FileResponse(path, media_type="text/html; charset=utf-8")
+        response.headers["Content-Security-Policy"] = REPORT_CSP
+        return response
 
     @router.get("/runs/{run_id}/analyze", response_class=HTMLResponse)
     async def analyze_page(request: Request, run_id: str, kind: str | None = None, scenario: str | None = None,

@@ -23,6 +23,8 @@ from .store import NAME, Store
 MAX_SCENARIO_MONTHS = 6 * 720  # e.g. six scenarios to 2045, or three to 2105
 
 SCRATCH_NAME = "scenario"
+ANALYSES = {"sobol": "Sobol' indices: which assumptions drive an outcome",
+            "sweep": "A lever sweep: what each value buys"}
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,59 @@ class Service:
         return self.store.create_run(scenarios=names, baseline=baseline, samples=samples, seed=seed,
                                      horizon=horizon, threshold=threshold, inputs=inputs,
                                      max_active=self.limits.max_runs)
+
+    def create_analysis(self, *, kind: str, scenario: str, baseline: str | None, outcome: str, samples: int,
+                        seed: int, by: str = "family", setting: str = "") -> dict:
+        """Check and queue a Sobol' analysis (``samples``: base samples) or a lever sweep (``setting``
+        ``PATH=V1,V2,…``; ``samples`` per value) as a background run (raises InputError, TooManyRuns)."""
+        from ..analysis.outcome import parse_outcome
+        from ..analysis.sobol import setup
+        from ..analysis.sweep import split_values, variants
+
+        if kind not in ANALYSES:
+            raise InputError(f"choose one of: {', '.join(ANALYSES)}", field="kind")
+        if not isinstance(scenario, str) or not NAME.match(scenario) or not self.exists(scenario):
+            raise InputError(f"no scenario named {scenario!r}; see GET /api/scenarios", field="scenario")
+        if baseline is not None and (not NAME.match(baseline) or not self.exists(baseline)):
+            raise InputError(f"no scenario named {baseline!r}; see GET /api/scenarios", field="baseline")
+        if not 0 <= seed < 2**63:
+            raise InputError("must be a whole number between 0 and 2^63 - 1", field="seed")
+        if len(outcome) > 300 or len(setting) > 2000:
+            raise InputError("too long", field="outcome" if len(outcome) > 300 else "set")
+        wanted = parse_outcome(outcome or "delta:warheads_possible", "outcome")
+        base = self.load(baseline) if wanted.delta and baseline is not None else None
+        target = self.load(scenario)
+        spec: dict = {"kind": kind, "outcome": str(wanted)}
+        if kind == "sobol":
+            if samples < 8 or samples & (samples - 1):
+                raise InputError("base samples: a power of 2 from 8 (runs = base × (inputs + 2))", field="samples")
+            plan = setup(target, wanted, baseline=base, by=by, profile=self.profile, missile_evidence=self.missiles)
+            runs = plan.runs(samples)
+            if runs > self.limits.max_samples:
+                raise InputError(f"{samples:,} base samples make {runs:,} model runs, more than this server's limit "
+                                 f"of {self.limits.max_samples:,}", field="samples")
+            spec.update(by=by, base=samples)
+            total = runs
+        else:
+            path, eq, values = setting.partition("=")
+            if not eq or not path.strip():
+                raise InputError("write PATH=V1,V2,… e.g. halt.verification0.detect_per_month=0.1,0.5,0.9",
+                                 field="set")
+            settings = split_values(values)
+            source = scenario if scenario in self.bundled else str(self.store.scenario_file(scenario))
+            built = variants(source, path.strip(), settings)
+            if not 1 <= samples <= self.limits.max_samples:
+                raise InputError(f"must be between 1 and {self.limits.max_samples:,} (this server's limit)",
+                                 field="samples")
+            self.plan([*([base] if base else []), *(v for _, v in built)], wanted.month,
+                      base.name if base else None, 200)
+            spec.update(path=path.strip(), values=settings)
+            total = samples
+        names = [baseline, scenario] if base is not None else [scenario]
+        inputs = {n: self.text(n)[0] for n in names if n not in self.bundled}
+        return self.store.create_run(scenarios=names, baseline=baseline if base is not None else None, samples=total,
+                                     seed=seed, horizon=wanted.month, threshold=200, inputs=inputs,
+                                     max_active=self.limits.max_runs, analysis=spec)
 
     def run_scenarios(self, run: dict) -> list[Scenario]:
         """The scenarios a run was started with (saved ones from the run's own snapshot)."""

@@ -32,6 +32,7 @@ from ..errors import Conflict, TooManyRuns
 
 ACTIVE = ("queued", "running")
 FINISHED = ("done", "failed", "cancelled")
+ANALYSIS = "analysis.json"  # in a run's inputs folder: the analysis it computes
 RUN_ID = re.compile(r"^[0-9a-f]{16}$")
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -152,13 +153,18 @@ class Store:
 
     # -- runs --------------------------------------------------------------------------------
     def create_run(self, *, scenarios: list[str], baseline: str | None, samples: int, seed: int,
-                   horizon: str | None, threshold: int, inputs: dict[str, str], max_active: int) -> dict:
-        """Insert a queued run, unless ``max_active`` runs are already queued or running."""
+                   horizon: str | None, threshold: int, inputs: dict[str, str], max_active: int,
+                   analysis: dict | None = None) -> dict:
+        """Insert a queued run, unless ``max_active`` runs are already queued or running; an
+        ``analysis`` (Sobol' indices or a lever sweep, in place of a plain run) is kept beside
+        the inputs as ``analysis.json`` (``samples`` is then its number of model runs)."""
         run_id = secrets.token_hex(8)
         folder = self.run_dir(run_id) / "inputs"
         folder.mkdir(parents=True)
         for name, text in inputs.items():
             self._write_file(folder / f"{name}.yaml", text)
+        if analysis is not None:
+            self._write_file(folder / ANALYSIS, json.dumps(analysis))
         with self._lock, self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -184,6 +190,11 @@ class Store:
         with self._connect() as db:
             row = db.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         return _run_row(row) if row else None
+
+    def analysis(self, run_id: str) -> dict | None:
+        """The analysis a run computes (None: a plain run)."""
+        path = self.run_dir(run_id) / "inputs" / ANALYSIS
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
     def runs(self, limit: int = 100, status: str | None = None) -> list[dict]:
         with self._connect() as db:
