@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 
+import numpy as np
 import pytest
 
 import detente
@@ -34,6 +35,20 @@ def test_report_names_every_scenario_and_has_every_chart(page):
     for event in ("p_in_force", "p_cheated", "p_detected"):
         assert f'data-metric="{event}"' in text
     assert 'data-metric="drivers:kimball-2018"' in text
+
+
+def test_report_ranks_its_deals_by_regret(page, results):
+    """Two deals and a baseline: the robustness table lists both, with the regret computed from the
+    run's own per-sample paired changes (the best deal in a sample has regret 0)."""
+    text, _ = page
+    section = text.split('<h2 id="robust">')[1].split("<h2")[0]
+    level = results.horizon("warheads_possible")
+    change = {d: level.sel(scenario=d).values - level.sel(scenario="no-deal").values
+              for d in ("kimball-2018", "mount-2019")}
+    best = np.minimum(change["kimball-2018"], change["mount-2019"])
+    for deal in ("kimball-2018", "mount-2019"):
+        mean_regret = f"{np.mean(change[deal] - best):,.1f}".replace("-", "\u2212")
+        assert re.search(rf"<td>{deal}</td>.*?<td class=\"num\">{re.escape(mean_regret)}</td>", section, re.S), deal
 
 
 def test_report_lists_every_parameter(page, results, profile):

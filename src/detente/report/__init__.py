@@ -13,11 +13,14 @@ from pathlib import Path
 import jinja2
 
 from ..analysis.backtest import score
+from ..analysis.outcome import Outcome
 from ..analysis.pawn import pawn
+from ..analysis.robust import robustness_of
 from ..api import observations
 from ..inputs.bibliography import load_bibliography
 from ..metrics import DEAL_EVENTS
 from ..results import charts, tables
+from .analysis import present
 
 CORE = ("warheads_possible", "pu_kg", "heu_kg")
 TOP_DRIVERS = 12
@@ -92,6 +95,12 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
                 f"PAWN index of each input over {found.note}; only inputs that can affect this scenario are "
                 f"tried. The top {TOP_DRIVERS} of {len(found.table)} listed. Sobol' indices: detente analyze "
                 "sensitivity.")
+    robust = None
+    if results.baseline is not None and len(deals) >= 2:  # regret of each deal against the best, sample by sample
+        found = robustness_of(results, deals, Outcome("warheads_possible", True, None))
+        shown = present(found)
+        robust = {"lines": shown.lines, "header": shown.header, "rows": shown.rows,
+                  "deals": found.table["deal"].tolist()}
     horizons = tables.compare_dates(results)
     reliable = results.reliable_icbm_month()
     summary = tables.Summary(results, sorted({*horizons, results.months[-1]}))
@@ -111,6 +120,7 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
         "threat": tables.threat(results, summary),
         "appendix": _appendix(results),
         "backtest": backtest,
+        "robust": robust,
         "generated": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
