@@ -462,6 +462,14 @@ ANALYSIS_OUTPUTS = {"chart": (".png", ".svg"), "report": (".html", ".htm")}
 Samples = Annotated[int, typer.Option(help="Monte Carlo samples.")]
 Chart = Annotated[Path | None, typer.Option(help="Also write the chart (.png or .svg).")]
 AnalysisReport = Annotated[Path | None, typer.Option("--report", help="Also write a self-contained HTML page.")]
+Seed = Annotated[int, typer.Option(help="Random seed.")]
+Workers = Annotated[int, typer.Option(help="Worker processes (numbers do not change).")]
+ProfileName = Annotated[str, typer.Option(help="Bundled profile name or a profile file.")]
+Prior = Annotated[bool, typer.Option("--prior", help="The unconditioned model (no observations).")]
+Fmt = Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")]
+Baseline = Annotated[str, typer.Option(help="Scenario paired changes are taken against.")]
+OutcomeText = Annotated[str, typer.Option(help="METRIC[@YYYY or YYYY-MM]; delta: for what the deal changes.")]
 
 
 def _counting(quiet: bool, total: int | None = None):
@@ -515,25 +523,24 @@ def _show(analysis, fmt: Format, chart: Path | None, page: Path | None) -> None:
 @analyze_app.command("sensitivity")
 def analyze_sensitivity(
     scenario: Annotated[str, typer.Argument(help="Bundled scenario name or a scenario file.")],
-    outcome: Annotated[str, typer.Option(help="METRIC[@YYYY or YYYY-MM]; delta: for what the deal changes.")
-                       ] = "delta:warheads_possible",
+    outcome: OutcomeText = "delta:warheads_possible",
     method: Annotated[str, typer.Option(help="sobol (its own design, run through the model) or pawn (the "
                                              "samples of one ordinary run, or of --results).")] = "sobol",
     by: Annotated[str, typer.Option(help="Sobol': indices by input 'family' or by 'parameter'.")] = "family",
     samples: Annotated[int | None, typer.Option(help="Sobol': base samples, a power of 2 (default 1,024; runs = "
                                                      "base × (inputs + 2)); PAWN: samples of the run (20,000).")
                        ] = None,
-    baseline: Annotated[str, typer.Option(help="Scenario paired changes are taken against.")] = "no-deal",
+    baseline: Baseline = "no-deal",
     results_file: Annotated[Path | None, typer.Option("--results", help="PAWN on a stored run (.nc) instead.")
                             ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
-    profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
-    prior: Annotated[bool, typer.Option("--prior", help="The unconditioned model (no observations).")] = False,
-    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
+    seed: Seed = 0,
+    workers: Workers = 1,
+    profile: ProfileName = "dprk",
+    prior: Prior = False,
+    fmt: Fmt = Format.table,
     chart: Chart = None,
     page: AnalysisReport = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Which inputs drive an outcome: Sobol' first-order and total indices with 95 % intervals, or
     PAWN indices from a run's samples. Only inputs that can affect the outcome are listed."""
@@ -580,20 +587,21 @@ def analyze_discover(
     when: Annotated[str, typer.Option(help="The condition, e.g. 'delta:warheads_possible@2037 > -20' "
                                            "(join several with 'and').")],
     samples: Samples = 20_000,
-    baseline: Annotated[str, typer.Option(help="Scenario paired changes are taken against.")] = "no-deal",
+    baseline: Baseline = "no-deal",
     boxes: Annotated[int, typer.Option(help="Boxes to find, one after another.")] = 2,
-    density: Annotated[float, typer.Option(help="Least density (share of a box's samples where the condition "
-                                                "holds) worth reporting, 0–1.")] = 0.5,
+    density: Annotated[float | None, typer.Option(help="Least density (share of a box's samples where the "
+                                                       "condition holds) worth reporting, 0–1 (default: 1.25 × "
+                                                       "its share in all samples).")] = None,
     results_file: Annotated[Path | None, typer.Option("--results", help="Search a stored run (.nc) instead.")
                             ] = None,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
-    profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
-    prior: Annotated[bool, typer.Option("--prior", help="The unconditioned model (no observations).")] = False,
-    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
+    seed: Seed = 0,
+    workers: Workers = 1,
+    profile: ProfileName = "dprk",
+    prior: Prior = False,
+    fmt: Fmt = Format.table,
     chart: Chart = None,
     page: AnalysisReport = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Scenario discovery: the boxes of input ranges in which a condition on the outcome holds
     (PRIM), with their coverage and density, in plain words."""
@@ -603,7 +611,7 @@ def analyze_discover(
     _analysis_outputs(chart, page)
     conditions = parse_conditions(when, "--when")
     month = one_month([c.outcome for c in conditions], "--when")
-    if not 0 < density <= 1 or not 1 <= boxes <= 10:
+    if density is not None and not 0 < density <= 1 or not 1 <= boxes <= 10:
         raise InputError("--density must be in (0, 1] and --boxes from 1 to 10", field="--density")
     if results_file is not None:
         results = Results.from_netcdf(results_file)
@@ -627,13 +635,13 @@ def analyze_robustness(
                                                   "< 0.8'.")] = None,
     better: Annotated[str, typer.Option(help="Whether 'lower' or 'higher' outcomes are better.")] = "lower",
     samples: Samples = 20_000,
-    baseline: Annotated[str, typer.Option(help="Scenario paired changes are taken against.")] = "no-deal",
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
-    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
+    baseline: Baseline = "no-deal",
+    seed: Seed = 0,
+    workers: Workers = 1,
+    fmt: Fmt = Format.table,
     chart: Chart = None,
     page: AnalysisReport = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Which deal holds up across futures: per-sample regret against the best deal, and the share
     of samples meeting a goal, on shared draws."""
@@ -660,16 +668,15 @@ def sweep(
                                                         "one proposal (a deal family).")],
     setting: Annotated[str | None, typer.Option(
         "--set", help="PATH=V1,V2,… e.g. halt.verification0.detect_per_month=0.1,0.5,0.9")] = None,
-    outcome: Annotated[str, typer.Option(help="METRIC[@DATE]; delta: for what the deal changes.")
-                       ] = "delta:warheads_possible",
+    outcome: OutcomeText = "delta:warheads_possible",
     samples: Samples = 20_000,
-    baseline: Annotated[str, typer.Option(help="Scenario paired changes are taken against.")] = "no-deal",
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-    workers: Annotated[int, typer.Option(help="Worker processes (numbers do not change).")] = 1,
-    fmt: Annotated[Format, typer.Option("--format", help="table, json or csv on stdout.")] = Format.table,
+    baseline: Baseline = "no-deal",
+    seed: Seed = 0,
+    workers: Workers = 1,
+    fmt: Fmt = Format.table,
     chart: Chart = None,
     page: AnalysisReport = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """What each value of one deal lever buys, on shared draws — or several readings of one
     proposal side by side."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import io
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -162,26 +163,36 @@ def sensitivity_chart(sensitivity, ax=None):
         ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.set_yticks(y, names, fontsize=8)
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.set_title(f"What drives the {sensitivity.outcome}", loc="left", fontsize=10)
+    ax.set_title(textwrap.fill(f"What drives the {sensitivity.outcome}", 80), loc="left", fontsize=10)
     return ax
 
 
 @styled
 def sweep_chart(sweep, ax=None):
-    """The median and 90 % interval of the outcome at each value of a lever (or each reading)."""
+    """The median and 90 % interval of the outcome at each value of a lever (or each reading) and,
+    below it (on a new figure), the paired change of the mean from the first value with ± 2 s.e."""
     table = sweep.table
+    change = None
     if ax is None:
-        ax = new_axes(7.2, 3.2)
+        fig = Figure(figsize=(7.2, 4.6), dpi=110)
+        ax, change = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     x = np.arange(len(table))
     ax.fill_between(x, table["low"], table["high"], color=PALETTE[0], alpha=0.2, linewidth=0, label="90 % of samples")
     ax.plot(x, table["median"], marker="o", color=PALETTE[0], label="median")
     ax.errorbar(x, table["mean"], yerr=2 * table["mean_se"], fmt="none", ecolor="0.3", capsize=3,
                 label="mean ± 2 Monte Carlo s.e.")
-    ax.set_xticks(x, list(table["value"]), fontsize=8)
-    ax.set_xlabel(sweep.lever)
-    ax.set_ylabel(sweep.outcome, fontsize=8)
+    ax.set_ylabel(textwrap.fill(sweep.outcome, 40), fontsize=8)
     ax.axhline(0, color="0.5", linewidth=0.8)
     ax.legend(frameon=False, fontsize=8)
+    bottom = ax
+    if change is not None:
+        change.errorbar(x, table["change"], yerr=2 * table["change_se"], marker="o", color=PALETTE[5], capsize=3)
+        change.axhline(0, color="0.5", linewidth=0.8)
+        change.set_ylabel(textwrap.fill(f"mean change vs {table['value'].iloc[0]} (paired, ± 2 s.e.)", 30),
+                          fontsize=8)
+        bottom = change
+    bottom.set_xticks(x, list(table["value"]), fontsize=8)
+    bottom.set_xlabel(sweep.lever)
     return ax
 
 
@@ -191,17 +202,16 @@ def tradeoff_chart(discovery, ax=None):
     t = discovery.tradeoff
     if ax is None:
         ax = new_axes(5.6, 3.6)
-    for k, (dims, part) in enumerate(t.groupby("res_dim")):
-        ax.scatter(part["coverage"], part["density"], s=14, color=PALETTE[k % len(PALETTE)],
-                   label=f"{dims} input{'s' if dims != 1 else ''} restricted")
+    dots = ax.scatter(t["coverage"], t["density"], s=14, c=t["res_dim"], cmap="viridis")
+    ax.figure.colorbar(dots, ax=ax, label="inputs restricted")
     for box in discovery.boxes[:1]:
         ax.scatter([box.coverage], [box.density], s=80, facecolors="none", edgecolors="k", label="box reported")
+        ax.legend(frameon=False, fontsize=7, loc="lower left")
     ax.set_xlabel("coverage (share of the cases of interest inside the box)")
     ax.set_ylabel("density (share of the box that is of interest)")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
-    ax.legend(frameon=False, fontsize=7, loc="lower left")
-    ax.set_title(f"Where {discovery.condition}", loc="left", fontsize=10)
+    ax.set_title(textwrap.fill(f"Where {discovery.condition}", 60), loc="left", fontsize=10)
     return ax
 
 

@@ -316,15 +316,19 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
         jobs.submit(run["id"])
         return RedirectResponse(f"/runs/{run['id']}", status_code=303)
 
-    @router.get("/runs/{run_id}/analysis")
-    def analysis_page(request: Request, run_id: str):
+    def own_page(request: Request, run_id: str, name: str, what: str):
+        """A finished run's self-contained page (its report or analysis), under the report's CSP."""
         run = store.run(run_id)
-        path = store.run_dir(run_id) / "analysis.html" if run else None
+        path = store.run_dir(run_id) / name if run else None
         if run is None or run["status"] != "done" or not path.is_file():
-            return missing(request, f"Run {run_id} has no analysis.")
+            return missing(request, f"Run {run_id} has no {what}.")
         response = FileResponse(path, media_type="text/html; charset=utf-8")
         response.headers["Content-Security-Policy"] = REPORT_CSP
         return response
+
+    @router.get("/runs/{run_id}/analysis")
+    def analysis_page(request: Request, run_id: str):
+        return own_page(request, run_id, "analysis.html", "analysis")
 
     @router.get("/runs/{run_id}/analyze", response_class=HTMLResponse)
     async def analyze_page(request: Request, run_id: str, kind: str | None = None, scenario: str | None = None,
@@ -350,13 +354,7 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
 
     @router.get("/runs/{run_id}/report")
     def report(request: Request, run_id: str):
-        run = store.run(run_id)
-        path = store.run_dir(run_id) / "report.html" if run else None
-        if run is None or run["status"] != "done" or not path.is_file():
-            return missing(request, f"Run {run_id} has no report.")
-        response = FileResponse(path, media_type="text/html; charset=utf-8")
-        response.headers["Content-Security-Policy"] = REPORT_CSP
-        return response
+        return own_page(request, run_id, "report.html", "report")
 
     # -- compare -------------------------------------------------------------------------
     @router.get("/compare", response_class=HTMLResponse)
