@@ -5,37 +5,27 @@ from __future__ import annotations
 
 import json
 import math
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 from SALib.analyze import pawn as salib_pawn
+from test_cli import run_cli  # detente ARGS as the console script runs it
 
 import detente
-from detente import cli
 from detente.analysis.discover import discover
+from detente.analysis.inputs import CHANCE
 from detente.analysis.outcome import holds, parse_conditions, parse_outcome, values
 from detente.analysis.pawn import critical, pawn, pawn_indices
 from detente.analysis.robust import regret, robustness
-from detente.analysis.sobol import CHANCE, indices, sobol
+from detente.analysis.sobol import indices, sobol
 from detente.analysis.sweep import split_values, sweep, variants
 from detente.engine.design import Design
 from detente.engine.run import execute
 from detente.options import RunOptions
 
 FAST = {"samples": 4096, "seed": 5, "missiles": False}
-
-
-def run_cli(monkeypatch, capsys, *args) -> tuple[int, str, str]:
-    """``detente ARGS`` as the console script runs it: (exit code, stdout, stderr)."""
-    monkeypatch.setattr(sys, "argv", ["detente", *args])
-    with pytest.raises(SystemExit) as info:
-        cli.main()
-        raise SystemExit(0)
-    captured = capsys.readouterr()
-    return info.value.code, captured.out, captured.err
 
 
 # -- the engine: designed runs ------------------------------------------------------------------

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from ..engine.design import HISTORY
 from ..inputs.uncertain import Fixed, _Spec
 
-FAMILIES = ("facilities", "weapons and tests", "missiles", "behaviour", "the deal's own terms",
-            "calibrated history", "chance")
+CHANCE = "chance"  # the months' random events, as one input of a designed run
 _WEAPONS = ("weapons", "test", "future_tests", "design")
 _BEHAVIOUR = ("deal", "value", "sanction", "goodwill", "crisis")
 _MISSILES = ("missiles", "missile")
@@ -13,7 +13,10 @@ _MISSILES = ("missiles", "missile")
 
 def family(name: str, scenarios: tuple[str, ...]) -> str:
     """The family of an input: a facility's, the weapons', the missiles', the behavioural
-    judgements', or a scenario's own terms (names are stable paths, e.g. ``kangson.exists``)."""
+    judgements', or a scenario's own terms (names are stable paths, e.g. ``kangson.exists``); the
+    calibrated history and chance are families of their own."""
+    if name in (HISTORY, CHANCE):
+        return name
     head = name.split(".", 1)[0]
     if head in scenarios:
         return "the deal's own terms"

@@ -39,7 +39,7 @@ class Outcome(NamedTuple):
         what = f"{label}{f' ({per})' if per else ''}"
         when = f" at {self.month}" if self.month else ""
         if self.delta:
-            return f"change in {what[0].lower()}{what[1:]} vs {baseline or 'the baseline'}{when} (paired)"
+            return f"change in {_lower(what)} vs {baseline or 'the baseline'}{when} (paired)"
         return f"{what}{when}"
 
     def __str__(self) -> str:

@@ -41,8 +41,6 @@ def robustness(deals: list[str], outcome: str | Outcome = "delta:warheads_possib
                workers: int = 1, progress: Callable[[int], None] | None = None) -> Robustness:
     """Rank ``deals`` by regret on ``outcome`` (``better`` lower or higher) and by the share of
     samples meeting every condition of ``goal``."""
-    if better not in ("lower", "higher"):
-        raise InputError("must be 'lower' or 'higher'", field="better")
     outcome = parse_outcome(outcome) if isinstance(outcome, str) else outcome
     month = one_month([outcome, *(c.outcome for c in goal)], "goal")
     loaded = [load_scenario(d) for d in deals]

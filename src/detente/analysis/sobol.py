@@ -28,10 +28,9 @@ from ..errors import InputError
 from ..inputs.profile import Profile
 from ..inputs.scenario import Scenario
 from ..options import RunOptions
-from .inputs import family, relevant
+from .inputs import CHANCE, family, relevant
 from .outcome import Outcome, parse_outcome
 
-CHANCE = "chance"  # the months' random events, as one input
 MAX_BASE = 2**20  # base samples of a design
 
 
@@ -100,7 +99,7 @@ def indices(columns: list[str], groups: list[str], evaluate: Callable[[Design], 
 
 def _groups(columns: list[str], by: str, scenarios: tuple[str, ...], correlated: list[tuple[str, ...]]) -> list[str]:
     if by == "family":
-        return [("calibrated history" if c == HISTORY else family(c, scenarios)) for c in columns]
+        return [family(c, scenarios) for c in columns]
     joined = {name: " + ".join(linked) for linked in correlated for name in linked}
     return [joined.get(c, c) for c in columns]
 
@@ -174,8 +173,6 @@ def sobol(scenario: str | Scenario, outcome: str | Outcome, *, baseline: str | S
     if by == "family":
         table.insert(1, "family", table["input"])
     else:
-        table.insert(1, "family", [CHANCE if i == CHANCE else "calibrated history" if i == HISTORY
-                                   else family(i.split(" + ")[0], titles) for i in table["input"]])
-        table["input"] = table["input"].replace(HISTORY, "calibrated history")
+        table.insert(1, "family", [family(i.split(" + ")[0], titles) for i in table["input"]])
     return Sensitivity(outcome.describe(titles[0] if plan.baseline is not None else None), "Sobol'", table, count,
                        "rank-correlated inputs move together" if by == "parameter" and correlated else "")

@@ -21,10 +21,10 @@ from typing import NamedTuple
 import numpy as np
 from scipy import special
 
-from ..inputs.uncertain import Correlation, _Spec, correlation_matrix
+from ..inputs.uncertain import Correlation, _Spec, correlated
 from .streams import BLOCK_SIZE
 
-HISTORY = "(calibrated history)"  # the column choosing the posterior pool's row
+HISTORY = "calibrated history"  # the column choosing the posterior pool's row (no parameter name lacks a dot)
 CHANCE_SET = 2**40  # block-id offset of the second set of chance draws
 
 
@@ -67,10 +67,9 @@ class Design(NamedTuple):
         u = {name: self.u[m, rows, index[name]] for name in specs if name in index}
         linked = [name for name in dict.fromkeys(x for c in correlations for x in (c.a, c.b)) if name in u]
         if len(linked) > 1:
-            chol = np.linalg.cholesky(correlation_matrix(linked, [c for c in correlations
-                                                                  if c.a in linked and c.b in linked]))
-            z = chol @ special.ndtri(np.stack([u[name] for name in linked]))
-            u.update(zip(linked, special.ndtr(z), strict=True))
+            pairs = [c for c in correlations if c.a in linked and c.b in linked]
+            u.update(zip(linked, correlated(linked, pairs, special.ndtri(np.stack([u[n] for n in linked]))),
+                         strict=True))
         return {name: spec.ppf(u[name]) if name in u else np.full(n, spec.central())
                 for name, spec in specs.items()}
 

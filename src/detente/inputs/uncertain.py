@@ -359,6 +359,17 @@ def correlation_matrix(names: Sequence[str], pairs: Sequence[Correlation]) -> np
     return matrix
 
 
+def correlated(names: Sequence[str], pairs: Sequence[Correlation], z: np.ndarray) -> np.ndarray:
+    """Uniforms with the rank correlations of ``pairs`` from independent standard normals ``z``
+    (one row per name; a Gaussian copula). Raises ``ValueError`` if the correlations are not
+    jointly possible."""
+    try:
+        chol = np.linalg.cholesky(correlation_matrix(names, pairs))
+    except np.linalg.LinAlgError as exc:
+        raise ValueError("the correlations are not jointly possible") from exc
+    return special.ndtr(chol @ z)
+
+
 def draw(
     specs: Mapping[str, _Spec],
     rng: np.random.Generator | Callable[[str], np.random.Generator],
@@ -380,12 +391,8 @@ def draw(
             raise ValueError(f"correlation names unknown parameter {name!r}")
     out: dict[str, np.ndarray] = {}
     if linked:
-        try:
-            chol = np.linalg.cholesky(correlation_matrix(linked, correlations))
-        except np.linalg.LinAlgError as exc:
-            raise ValueError("the correlations are not jointly possible") from exc
         source = rng("+".join(linked)) if callable(rng) else rng
-        u = special.ndtr(chol @ source.standard_normal((len(linked), n)))
+        u = correlated(linked, correlations, source.standard_normal((len(linked), n)))
         for name, row in zip(linked, u, strict=True):
             out[name] = specs[name].ppf(row)
     for name, spec in specs.items():

@@ -260,15 +260,17 @@ def api_router(service: Service, jobs: Jobs) -> APIRouter:
             return None, not_found(f"run {run_id} has no {name}")
         return path, None
 
+    def finished_json(run_id: str, name: str):
+        """A finished run's JSON file as the response (or the 404/409 why not)."""
+        path, problem = finished_file(run_id, name)
+        return problem or Response(path.read_bytes(), media_type="application/json")
+
     @router.get("/runs/{run_id}/results", tags=["results"],
                 responses={200: {"description": "records {scenario, metric, date, mean, p5 … p95} and run metadata"},
                            404: {"model": Error}, 409: {"model": Error, "description": "not done"}})
     def results_json(run_id: RunId):
         """The JSON summary: every January, the comparison dates and the horizon."""
-        path, problem = finished_file(run_id, "summary.json")
-        if problem:
-            return problem
-        return Response(path.read_bytes(), media_type="application/json")
+        return finished_json(run_id, "summary.json")
 
     @router.get("/runs/{run_id}/analysis", tags=["analyses"],
                 responses={200: {"description": "title, findings in plain words, the table's records, the analysis "
@@ -276,10 +278,7 @@ def api_router(service: Service, jobs: Jobs) -> APIRouter:
                            404: {"model": Error}, 409: {"model": Error, "description": "not done"}})
     def analysis_json(run_id: RunId):
         """The analysis a run computed (Sobol' indices or a sweep)."""
-        path, problem = finished_file(run_id, "analysis.json")
-        if problem:
-            return problem
-        return Response(path.read_bytes(), media_type="application/json")
+        return finished_json(run_id, "analysis.json")
 
     @router.get("/runs/{run_id}/results.csv", tags=["results"], response_class=Response,
                 responses={200: {"content": {"text/csv": {}}}, 404: {"model": Error}, 409: {"model": Error}})

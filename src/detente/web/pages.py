@@ -63,17 +63,17 @@ def headline(results: Results) -> list[dict]:
             for s in results.scenarios for d in dates]
 
 
-@functools.lru_cache(maxsize=32)
-def stored_tables(path: str, mtime_ns: int) -> dict:
-    """The comparison and headline tables of a stored run (``mtime_ns`` keys the cache)."""
-    results = Results.from_netcdf(path)
-    return {"comparison": comparison(results) if results.baseline else None, "headline": headline(results)}
-
-
 @functools.lru_cache(maxsize=8)
 def stored_results(path: str, mtime_ns: int) -> Results:
     """A stored run's Results (``mtime_ns`` keys the cache)."""
     return Results.from_netcdf(path)
+
+
+@functools.lru_cache(maxsize=32)
+def stored_tables(path: str, mtime_ns: int) -> dict:
+    """The comparison and headline tables of a stored run (``mtime_ns`` keys the cache)."""
+    results = stored_results(path, mtime_ns)
+    return {"comparison": comparison(results) if results.baseline else None, "headline": headline(results)}
 
 
 def _analysed(results: Results, form: dict) -> Shown:

@@ -223,8 +223,8 @@ class Service:
         if kind == "sobol":
             if samples < 8 or samples & (samples - 1):
                 raise InputError("base samples: a power of 2 from 8 (runs = base × (inputs + 2))", field="samples")
-            plan = setup(target, wanted, baseline=base, by=by, profile=self.profile, missile_evidence=self.missiles)
-            runs = plan.runs(samples)
+            design = setup(target, wanted, baseline=base, by=by, profile=self.profile, missile_evidence=self.missiles)
+            runs = design.runs(samples)
             if runs > self.limits.max_samples:
                 raise InputError(f"{samples:,} base samples make {runs:,} model runs, more than this server's limit "
                                  f"of {self.limits.max_samples:,}", field="samples")
