@@ -6,6 +6,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .loading import read_yaml, validate
@@ -24,6 +26,8 @@ class Source(BaseModel):
     publisher: str | None = None
     year: int | None = Field(None, ge=1900, le=2100)
     url: str | None = None
+    kind: Literal["article", "report", "book", "chapter", "testimony", "speech", "statement", "official",
+                  "law", "treaty", "dataset", "slides", "news", "interview", "blog", "web"] | None = None
     note: str | None = None
 
     def citation(self) -> str:
