@@ -11,7 +11,7 @@ import detente
 from detente.report import render_report
 
 REGIONS = ("rok", "japan", "okinawa", "guam", "alaska", "hawaii", "us_west", "us_east")
-REQUIRED = ["warheads_possible", "pu_kg", "heu_kg", "icbm_reliability", *[f"deliverable:{r}" for r in REGIONS]]
+REQUIRED = ["buys", "exceedance", "warheads_possible", "pu_kg", "heu_kg", "icbm_reliability"]
 
 
 @pytest.fixture(scope="module")
@@ -32,6 +32,9 @@ def test_report_names_every_scenario_and_has_every_chart(page):
     for metric in REQUIRED:
         block = re.search(rf'<figure class="chart" data-metric="{re.escape(metric)}">(.*?)</figure>', text, re.S)
         assert block and "<svg" in block.group(1) and "<path" in block.group(1), metric
+        assert ' role="img"' in block.group(1).split('>', 1)[0] and "<title>" in block.group(1), metric
+    shown = re.findall(r'<figure class="chart" data-metric="deliverable:([^"]+)">', text)
+    assert sorted(r for group in shown for r in group.split("+")) == sorted(REGIONS)  # each region once
     for event in ("p_in_force", "p_cheated", "p_detected"):
         assert f'data-metric="{event}"' in text
     assert 'data-metric="drivers:kimball-2018"' in text

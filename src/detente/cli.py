@@ -744,20 +744,23 @@ def params(
 ) -> None:
     """Every uncertain input with its distribution, 90 % range and sources or judgement basis."""
     specs = parameters([load_scenario(name) for name in scenario or []], profile=profile)
-    rows = tables.parameter_rows(specs)
+    rows = tables.parameter_rows(specs, {f.id: f.name for f in load_profile(profile).facilities})
     if fmt == Format.json:
         print(json.dumps(rows, indent=1))
         return
-    if fmt == Format.csv:
+    if fmt == Format.csv:  # one value per cell: sources joined with "; ", judgement as true/false
         import pandas as pd
 
-        sys.stdout.write(pd.DataFrame(rows).to_csv(index=False))
+        frame = pd.DataFrame(rows).assign(sources=lambda f: f["sources"].str.join("; "),
+                                          judgement=lambda f: f["judgement"].map({True: "true", False: "false"}))
+        sys.stdout.write(frame.to_csv(index=False))
         return
     table = Table(title=f"Parameters of profile {profile!r}")
-    for column in ("parameter", "distribution", "90 % range", "basis"):
+    for column in ("parameter", "distribution", "90 % range", "unit", "basis"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row["parameter"], row["distribution"], row["range90"], row["basis"])
+        table.add_row(f"{row['parameter']}\n[dim]{row['label']}[/dim]", row["distribution"], row["range90"],
+                      row["unit"], row["basis"])
     out.print(table)
 
 

@@ -11,6 +11,7 @@ from importlib import resources
 from pathlib import Path
 
 import jinja2
+import numpy as np
 
 from ..analysis.backtest import score
 from ..analysis.outcome import Outcome
@@ -19,7 +20,7 @@ from ..analysis.robust import robustness_of
 from ..api import observations
 from ..inputs.bibliography import load_bibliography
 from ..metrics import DEAL_EVENTS
-from ..results import charts, tables
+from ..results import buys, charts, palette, tables
 from .analysis import present
 
 CORE = ("warheads_possible", "pu_kg", "heu_kg")
@@ -30,7 +31,7 @@ def _appendix(results) -> list[dict]:
     sources = load_bibliography().by_id()
     rows = []
     specs = results.specs
-    for table_row in tables.parameter_rows(specs):
+    for table_row in tables.parameter_rows(specs, results.facility_names):
         name = table_row["parameter"]
         spec = specs[name]
         cites = []
@@ -44,32 +45,63 @@ def _appendix(results) -> list[dict]:
                 cites.append(html.escape(src.citation()))
         judgement = spec.basis if spec.judgement else ""
         note = "" if spec.judgement else spec.basis or ""
-        rows.append({"name": name, "dist": table_row["distribution"], "range": table_row["range90"], "sources": cites,
+        rows.append({"name": name, "label": table_row["label"], "unit": table_row["unit"],
+                     "dist": table_row["distribution"], "range": table_row["range90"], "sources": cites,
                      "judgement": judgement, "note": note})
     return rows
 
 
+def _same_panels(results, regions: list[str]) -> list[list[str]]:
+    """Regions grouped where their deliverable-warhead quantiles are identical (one chart each)."""
+    groups: list[tuple[np.ndarray, list[str]]] = []
+    for region in regions:
+        q = results.quantiles(f"deliverable:{region}").values
+        for values, names in groups:
+            if np.array_equal(values, q, equal_nan=True):
+                names.append(region)
+                break
+        else:
+            groups.append((q, [region]))
+    return [names for _, names in groups]
+
+
+def _region_names(regions: list[str]) -> str:
+    return ", ".join(r.replace("_", " ").upper() for r in regions)
+
+
 def build(results, title: str | None = None, figures: Path | None = None) -> dict:
-    """Everything the template shows; with ``figures``, also write each chart as PNG and SVG."""
-    since = str(int(results.attrs["start"][:4]) + 20) + "-01" if results.attrs["start"] < "2000" else None
+    """Everything the template shows; with ``figures``, also write each chart as PNG and SVG
+    (each with the credit line)."""
     chart_list = []
 
     def add(kind: str, key: str, ax, caption: str) -> None:
+        charts.credit(ax, results.attrs)
         if figures is not None:
             charts.save(ax, figures, key.replace(":", "-"))
-        chart_list.append({"kind": kind, "key": key, "svg": charts.svg(ax), "caption": caption})
+        chart_list.append({"kind": kind, "key": key, "svg": charts.svg(ax, caption), "caption": caption})
 
+    answers = buys.answers(results) if results.baseline else []
+    if answers:
+        add("buys", "buys", charts.buys_chart(results),
+            f"Warheads' worth of material averted: {results.baseline} − deal on the same draws, each January "
+            "from the deal start and at the horizon. Dot: median; thick bar: 25–75 % of futures; thin: 5–95 %.")
+        add("buys", "exceedance", charts.exceedance_chart(results, answers[0].date),
+            f"Share of futures in which the deal averts at least N warheads' worth of material by {answers[0].date}.")
+    fan = "Grey: the shared history. From the deal start: median (line), 25–75 % (dark band) and 5–95 % " \
+          "(light band) of futures; dashed: the baseline's median."
     for metric in CORE:
-        add("fan", metric, charts.fan_chart(results, metric),
-            "Median (line), 25–75 % (dark band) and 5–95 % (light band) across samples; dashed: deal start.")
-    for region in results.regions:
-        add("fan", f"deliverable:{region}", charts.fan_chart(results, f"deliverable:{region}", since=since),
-            "Expected warheads arriving if the whole force were aimed there, evaluated each January.")
+        add("fan", metric, charts.fan_chart(results, metric), fan)
+    for group in _same_panels(results, results.regions):
+        key = "deliverable:" + "+".join(group)
+        add("fan", key, charts.fan_chart(results, f"deliverable:{group[0]}",
+                                         title=f"{charts.label('deliverable')} to {_region_names(group)}"),
+            "Expected warheads arriving if the whole force were aimed there, evaluated each January."
+            + (f" Identical for {_region_names(group)}, so shown once." if len(group) > 1 else ""))
     if "icbm_reliability" in results.metrics:
-        add("fan", "icbm_reliability", charts.fan_chart(results, "icbm_reliability", since=since),
+        add("fan", "icbm_reliability", charts.fan_chart(results, "icbm_reliability"),
             "Chance an ICBM delivers its warhead in a test: flight reliability × re-entry.")
     if "crisis_per_year" in results.metrics:
-        add("threat", "crisis_per_year", charts.fan_chart(results, "crisis_per_year", since=since),
+        add("threat", "crisis_per_year", charts.fan_chart(results, "crisis_per_year"),
             "Expected militarised crises a year on the peninsula, evaluated each January from the start.")
     own = results.attrs.get("observations_file", "")  # the run's own file, else the profile's bundled ones
     known = observations(own or "profile", profile=results.attrs["profile"]) if results.attrs["start"] <= "1994-01" \
@@ -91,7 +123,7 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
         found = pawn(results, scenario)
         if len(found.table):
             top = replace(found, table=found.table.head(TOP_DRIVERS), outcome=f"{found.outcome} ({scenario})")
-            add("drivers", f"drivers:{scenario}", charts.sensitivity_chart(top),
+            add("drivers", f"drivers:{scenario}", charts.sensitivity_chart(top, owners=results.facility_names),
                 f"PAWN index of each input over {found.note}; only inputs that can affect this scenario are "
                 f"tried. The top {TOP_DRIVERS} of {len(found.table)} listed. Sobol' indices: detente analyze "
                 "sensitivity.")
@@ -101,6 +133,7 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
         shown = present(found)
         robust = {"lines": shown.lines, "header": shown.header, "rows": shown.rows,
                   "deals": found.table["deal"].tolist()}
+    colour = palette.colours(results.scenarios, results.baseline)
     horizons = tables.compare_dates(results)
     reliable = results.reliable_icbm_month()
     summary = tables.Summary(results, sorted({*horizons, results.months[-1]}))
@@ -110,6 +143,10 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
         "baseline": results.baseline,
         "attrs": results.attrs,
         "charts": chart_list,
+        "answers": [{"scenario": a.scenario, "sentence": a.sentence(), "colour": colour[a.scenario]}
+                    for a in answers],
+        "answer_date": answers[0].date if answers else None,
+        "colours": colour,
         "buys": tables.buys(results, horizons, summary),
         "horizons": horizons,
         "regions": [{"region": r["region"].replace("_", " ").upper(),

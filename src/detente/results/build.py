@@ -139,6 +139,7 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
         "input_hash": plan.input_hash(),
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "profile": plan.profile.name,
+        "data_date": format_month(plan.profile.today),
         "start": format_month(plan.grid.start),
         "horizon": format_month(plan.grid.end),
         "baseline": names[plan.baseline] if paired else "",

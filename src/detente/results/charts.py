@@ -6,31 +6,40 @@ without ``ax`` is a plain :class:`matplotlib.figure.Figure`, never registered wi
 from __future__ import annotations
 
 import functools
+import html
 import io
 import textwrap
 from pathlib import Path
 
 import matplotlib
 import numpy as np
+from matplotlib.dates import AutoDateLocator, DateFormatter
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import PercentFormatter
 
 from ..metrics import metric as metric_of
+from ..parameters import describe
+from .palette import BASELINE, HISTORY, PALETTE, colours
 
 STYLE = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
-# Okabe & Ito's colour-blind-safe palette
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+CREDIT = "credit"  # gid of the credit line on a figure
 
 
 def label(name: str) -> str:
+    """A metric's plain label (per-region ones name the region)."""
     m = metric_of(name)
     text = m.label
-    if m.per_region:
+    if m.per_region and ":" in name:
         text = f"{text} to {name.rsplit(':', 1)[1].replace('_', ' ').upper()}"
-    return f"{text} ({m.unit})" if m.unit == "kg" else text
+    return text
 
 
-def colours(names: list[str]) -> dict[str, str]:
-    return {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names)}
+def axis_label(name: str) -> str:
+    """The y-axis label of a metric: its unit in words."""
+    unit = metric_of(name).unit
+    return {"1": "probability", "kg": "kg", "months": "months"}.get(unit, unit)
 
 
 def styled(draw):
@@ -49,38 +58,167 @@ def new_axes(width: float, height: float):
     return Figure(figsize=(width, height), dpi=110).add_subplot()
 
 
-def _starts(results) -> dict[str, np.datetime64]:
-    return {s: np.datetime64(results.start(s), "M") for s in results.scenarios}
+def credit(fig_or_ax, attrs: dict) -> None:
+    """Add the credit line (Détente version, seed, samples, data date) at the figure's foot."""
+    fig = getattr(fig_or_ax, "figure", fig_or_ax)
+    if any(t.get_gid() == CREDIT for t in fig.texts):
+        return
+    data = f" · data to {attrs['data_date']}" if attrs.get("data_date") else ""
+    fig.text(0.01, 0.005, f"Détente {attrs['version']} · seed {attrs['seed']} · {attrs['samples']:,} samples{data}"
+             f" · profile {attrs['profile']}", fontsize=6.5, color="0.4", ha="left", va="bottom", gid=CREDIT)
+
+
+def _x(dates: np.ndarray):
+    return dates.astype("datetime64[D]").astype(object)
+
+
+def window(results, since: str | None = "auto") -> np.datetime64:
+    """The first month a time chart shows: with ``"auto"``, as much history before the earliest
+    start as there is future after it (at least ten years), so the history does not squeeze the
+    future; ``None``: the whole run."""
+    first = np.datetime64(results.months[0], "M")
+    if since is None:
+        return first
+    if since != "auto":
+        return max(first, np.datetime64(since, "M"))
+    start = min(np.datetime64(results.start(s), "M") for s in results.scenarios)
+    future = (np.datetime64(results.months[-1], "M") - start).astype(int)
+    return max(first, start - max(future, 120))
+
+
+def _mark_start(ax, start: np.datetime64, text: bool = True) -> None:
+    ax.axvline(_x(start), color="0.35", linestyle="--", linewidth=0.8)
+    if text:
+        ax.annotate(f"deal starts {str(start)[:7]}", (_x(start), 1.0), xycoords=("data", "axes fraction"),
+                    xytext=(3, -2), textcoords="offset points", fontsize=7, color="0.3", va="top")
 
 
 @styled
-def fan_chart(results, metric: str, ax=None, since: str | None = None):
-    """5–95 % and 25–75 % bands and the median of ``metric`` for every scenario."""
-    if ax is None:
-        ax = new_axes(7.2, 3.4)
+def fan_chart(results, metric: str, ax=None, since: str | None = "auto", title: str | None = None):
+    """The history once in grey, then each scenario's median, 25–75 % and 5–95 % bands from the
+    earliest start: one panel per scenario with the baseline's median dashed for reference (or, on
+    a given ``ax``, every scenario's median and 5–95 % band together). Returns the first Axes."""
     q = results.quantiles(metric)
     dates = np.array(results.months, dtype="datetime64[M]")
-    keep = dates >= np.datetime64(since, "M") if since else np.ones(len(dates), bool)
-    colour = colours(results.scenarios)
-    for scenario in results.scenarios:
-        band = q.sel(scenario=scenario).values[keep]
-        ok = np.isfinite(band[:, 2])
-        if not ok.any():
-            continue
-        x = dates[keep][ok].astype("datetime64[D]").astype(object)
-        b = band[ok]
+    first = window(results, since)
+    start = min(np.datetime64(results.start(s), "M") for s in results.scenarios)
+    shown = [s for s in results.scenarios if np.isfinite(q.sel(scenario=s).values[dates >= start, 2]).any()]
+    colour = colours(results.scenarios, results.baseline)
+    if ax is None:
+        n = max(len(shown), 1)
+        cols = n if n <= 3 else 2
+        rows = -(-n // cols)
+        fig = Figure(figsize=(7.2, 2.5 * rows + 0.9), dpi=110)
+        axes = list(np.ravel(fig.subplots(rows, cols, sharey=True, squeeze=False)))
+        for extra in axes[n:]:
+            extra.set_visible(False)
+        panels = list(zip(axes[:n], [[s] for s in shown] or [[]], strict=False))
+    else:
+        axes, panels = [ax], [(ax, shown)]
+    past = (dates >= first) & (dates <= start)
+    history = q.sel(scenario=results.scenarios[0]).values[past]
+    ok = np.isfinite(history[:, 2])
+    base = q.sel(scenario=results.baseline).values if results.baseline in shown else None
+    future = dates >= start
+    for panel, names in panels:
+        if ok.any():  # every scenario shares the history up to the earliest start
+            x = _x(dates[past][ok])
+            panel.fill_between(x, history[ok, 0], history[ok, 4], color=HISTORY, alpha=0.18, linewidth=0)
+            panel.fill_between(x, history[ok, 1], history[ok, 3], color=HISTORY, alpha=0.3, linewidth=0)
+            panel.plot(x, history[ok, 2], color=HISTORY, linewidth=1.4)
+        for scenario in names:
+            band = q.sel(scenario=scenario).values[future]
+            good = np.isfinite(band[:, 2])
+            x, b, c = _x(dates[future][good]), band[good], colour[scenario]
+            marker = "o" if good.sum() < 40 else None
+            panel.fill_between(x, b[:, 0], b[:, 4], color=c, alpha=0.16 if len(names) == 1 else 0.1, linewidth=0)
+            if len(names) == 1:
+                panel.fill_between(x, b[:, 1], b[:, 3], color=c, alpha=0.32, linewidth=0)
+            panel.plot(x, b[:, 2], color=c, linewidth=1.7, marker=marker, markersize=3, label=scenario)
+        if base is not None and names and names != [results.baseline] and len(names) == 1:
+            good = np.isfinite(base[future, 2])
+            panel.plot(_x(dates[future][good]), base[future][good, 2], color=BASELINE, linestyle=(0, (4, 2)),
+                       linewidth=1.1, label=f"{results.baseline} median")
+        _mark_start(panel, start, text=panel is axes[0])
+        if len(names) == 1:
+            panel.set_title(names[0], loc="left", fontsize=9, color=colour[names[0]], fontweight="bold")
+        panel.set_xlim(_x(first), _x(dates[-1]))
+        panel.set_ylim(bottom=0)
+        panel.grid(axis="y", color="0.9")
+        panel.xaxis.set_major_locator(AutoDateLocator(minticks=3, maxticks=5 if len(panels) > 1 else 8))
+        panel.xaxis.set_major_formatter(DateFormatter("%Y"))
+    axes[0].set_ylabel(axis_label(metric))
+    handles = [Line2D([], [], color="0.25", linewidth=1.7, label="median"),
+               Patch(color="0.25", alpha=0.4, label="25–75 %"), Patch(color="0.25", alpha=0.16, label="5–95 %"),
+               Patch(color=HISTORY, alpha=0.4, label="history (shared)")]
+    if base is not None and len(shown) > 1 and ax is None:
+        handles.append(Line2D([], [], color=BASELINE, linestyle=(0, (4, 2)), label=f"{results.baseline} median"))
+    if ax is not None:
+        handles = [Line2D([], [], color=colour[s], linewidth=1.7, label=s) for s in shown] + handles[2:4]
+    axes[0].legend(handles=handles, frameon=True, framealpha=0.85, edgecolor="none", fontsize=7, loc="upper left",
+                   bbox_to_anchor=(0, 0.93))
+    fig = axes[0].figure
+    if ax is None:
+        fig.suptitle(title or label(metric), x=0.01, ha="left", fontsize=10)
+    else:
+        axes[0].set_title(title or label(metric), loc="left", fontsize=10)
+    return axes[0]
+
+
+@styled
+def buys_chart(results, ax=None):
+    """What each deal buys over time: warheads averted (baseline − deal, paired) each year from the
+    deal start, median (dot), 25–75 % (thick) and 5–95 % (thin) of samples, deals side by side."""
+    from .buys import averted, deals
+
+    names = deals(results)
+    if ax is None:
+        ax = new_axes(7.2, 3.2)
+    colour = colours(results.scenarios, results.baseline)
+    width = 0.7 / max(len(names), 1)
+    for k, scenario in enumerate(names):
+        frame = averted(results, scenario)
+        years = frame[frame["date"].str.endswith("-01") | (frame["date"] == results.months[-1])]
+        x = np.array([int(d[:4]) + (int(d[5:]) - 1) / 12 for d in years["date"]]) + (k - (len(names) - 1) / 2) * width
         c = colour[scenario]
-        ax.fill_between(x, b[:, 0], b[:, 4], color=c, alpha=0.12, linewidth=0)
-        ax.fill_between(x, b[:, 1], b[:, 3], color=c, alpha=0.25, linewidth=0)
-        ax.plot(x, b[:, 2], color=c, linewidth=1.6, label=scenario, marker="o" if ok.sum() < 40 else None,
-                markersize=3)
-    for start in set(_starts(results).values()):
-        if not since or start >= np.datetime64(since, "M"):
-            ax.axvline(start.astype("datetime64[D]").astype(object), color="0.4", linestyle="--", linewidth=0.8)
-    ax.set_title(label(metric), loc="left", fontsize=10)
-    ax.set_ylim(bottom=0)
+        ax.vlines(x, years["p5"], years["p95"], color=c, linewidth=1.0)
+        ax.vlines(x, years["p25"], years["p75"], color=c, linewidth=3.2)
+        ax.plot(x, years["p50"], "o", color=c, markersize=3.6, markeredgecolor="white", markeredgewidth=0.5,
+                label=scenario)
+    ax.axhline(0, color="0.4", linewidth=0.8)
+    ax.set_ylabel(f"warheads averted vs {results.baseline}")
+    ax.set_title("What each deal buys: warheads' worth of material averted", loc="left", fontsize=10)
     ax.grid(axis="y", color="0.9")
-    ax.legend(frameon=False, fontsize=8, loc="upper left")
+    handles = [Line2D([], [], color=colour[s], marker="o", linewidth=0, label=s) for s in names]
+    handles += [Line2D([], [], color="0.3", linewidth=3.2, label="25–75 %"),
+                Line2D([], [], color="0.3", linewidth=1.0, label="5–95 %")]
+    ax.legend(handles=handles, frameon=True, framealpha=0.85, edgecolor="none", fontsize=7, loc="upper left")
+    return ax
+
+
+@styled
+def exceedance_chart(results, date: str | None = None, ax=None):
+    """The chance each deal averts at least N warheads at ``date`` (default: the answers' date)."""
+    from .buys import deals, exceedance, headline_date
+
+    date = date or headline_date(results)
+    if ax is None:
+        ax = new_axes(7.2, 3.2)
+    colour = colours(results.scenarios, results.baseline)
+    right = 10
+    for scenario in deals(results):
+        curve = exceedance(results, scenario, date)
+        ax.step(curve["warheads"], curve["chance"], where="post", color=colour[scenario], linewidth=1.7,
+                label=scenario)
+        right = max(right, int(curve["warheads"].to_numpy()[curve["chance"].to_numpy() >= 0.002].max(initial=0)) + 5)
+    ax.set_xlim(0, right)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0, symbol=" %"))
+    ax.set_xlabel(f"warheads averted by {date} (at least)")
+    ax.set_ylabel("chance")
+    ax.set_title(f"Chance a deal averts at least N warheads by {date}", loc="left", fontsize=10)
+    ax.grid(color="0.92")
+    ax.legend(frameon=True, framealpha=0.85, edgecolor="none", fontsize=7, loc="upper right")
     return ax
 
 
@@ -126,8 +264,8 @@ def probability_chart(results, event: str = "in_force", ax=None):
         ax = new_axes(7.2, 3.0)
     p = results.probability(event)
     dates = np.array(results.months, dtype="datetime64[M]")
-    colour = colours(results.scenarios)
-    first = min(_starts(results).values())
+    colour = colours(results.scenarios, results.baseline)
+    first = min(np.datetime64(results.start(s), "M") for s in results.scenarios)
     keep = dates >= first
     for scenario in results.scenarios:
         values = p.sel(scenario=scenario).values[keep]
@@ -143,14 +281,16 @@ def probability_chart(results, event: str = "in_force", ax=None):
 
 
 @styled
-def sensitivity_chart(sensitivity, ax=None):
+def sensitivity_chart(sensitivity, ax=None, owners: dict[str, str] | None = None):
     """Horizontal bars of each listed input's indices: Sobol' total (and first-order) with their
-    95 % intervals, or PAWN against its chance level."""
+    95 % intervals, or PAWN against its chance level. Inputs are named in plain words
+    (``owners``: facility id → name)."""
     table = sensitivity.table
     if ax is None:
-        ax = new_axes(7.2, 0.3 * max(len(table), 1) + 1.0)
+        ax = new_axes(7.2, 0.36 * max(len(table), 1) + 1.1)
     y = np.arange(len(table))[::-1]
-    names = list(table["input"])
+    names = [textwrap.shorten(describe(n, owners).label, 64, placeholder="…") if "." in n else n
+             for n in table["input"]]
     if sensitivity.method == "PAWN":
         ax.barh(y, table["PAWN"], color=PALETTE[0])
         if len(table):
@@ -161,9 +301,9 @@ def sensitivity_chart(sensitivity, ax=None):
         ax.barh(y - 0.2, table["S1"], height=0.4, xerr=table["S1_conf"], color=PALETTE[1], label="first-order")
         ax.set_xlabel("Sobol' index (share of the outcome's variance; bars: 95 % intervals)")
         ax.legend(frameon=False, fontsize=8, loc="lower right")
-    ax.set_yticks(y, names, fontsize=8)
+    ax.set_yticks(y, names, fontsize=7.5)
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.set_title(textwrap.fill(f"What drives the {sensitivity.outcome}", 80), loc="left", fontsize=10)
+    ax.set_title(textwrap.fill(f"What drives the {sensitivity.outcome}", 70), loc="left", fontsize=10)
     return ax
 
 
@@ -232,25 +372,41 @@ def robustness_chart(robustness, ax=None):
     return ax
 
 
+def _layout(fig) -> None:
+    credited = any(t.get_gid() == CREDIT for t in fig.texts)
+    fig.tight_layout(rect=(0, 0.035 if credited else 0, 1, 1))
+
+
+def _title(fig) -> str:
+    texts = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) else []
+    texts += [a.get_title(loc="left") or a.get_title() for a in fig.axes if a.get_visible()]
+    return next((t for t in texts if t), "chart")
+
+
 @styled
-def svg(ax_or_fig) -> str:
-    """The figure as an inline <svg> element (no XML header)."""
+def svg(ax_or_fig, description: str = "") -> str:
+    """The figure as an inline, accessible <svg> element (``role="img"``, its title and
+    ``description`` as <title> and <desc>; no XML header)."""
     fig = getattr(ax_or_fig, "figure", ax_or_fig)
-    fig.tight_layout()
+    _layout(fig)
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg")
+    fig.savefig(buffer, format="svg", metadata={"Title": _title(fig), "Description": description or None})
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    text = text[text.index("<svg"):]
+    head = text.index(">") + 1
+    about = f"<title>{html.escape(_title(fig))}</title>" + (f"<desc>{html.escape(description)}</desc>"
+                                                            if description else "")
+    return text[:head - 1] + ' role="img"' + text[head - 1:head] + about + text[head:]
 
 
 @styled
 def save(ax_or_fig, folder: Path | str, name: str) -> list[Path]:
     """Write PNG (200 dpi) and SVG files of a figure for slides."""
     fig = getattr(ax_or_fig, "figure", ax_or_fig)
-    fig.tight_layout()
+    _layout(fig)
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / f"{name}.png", folder / f"{name}.svg"]
     fig.savefig(paths[0], dpi=200)
-    fig.savefig(paths[1])
+    fig.savefig(paths[1], metadata={"Title": _title(fig)})
     return paths

@@ -91,6 +91,11 @@ class Results:
         return [str(x) for x in self.dataset[per].values] if per in self.dataset.coords else []
 
     @property
+    def facility_names(self) -> dict[str, str]:
+        """Facility id → its name (for plain parameter labels)."""
+        return dict(zip(self.facilities, [str(n) for n in self.dataset["facility_name"].values], strict=True))
+
+    @property
     def designs(self) -> list[str]:
         """The warhead designs the profile tracks (empty if none)."""
         return self._labels("design")

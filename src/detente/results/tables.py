@@ -8,21 +8,25 @@ import math
 
 from ..metrics import DEAL_EVENTS
 from ..months import format_month, parse_month
+from ..parameters import describe
 from .results import Results
 
 
 # -- number formats ------------------------------------------------------------------------
 def number(value: float | None, unit: str = "") -> str:
     """A value as a reader wants it: whole warheads and months, kg to 3 significant figures
-    (one decimal below 100), shares to two decimals; "–" for undefined or beyond the horizon."""
+    (one decimal below 100), shares to two decimals, negatives with a true minus sign; "–" for
+    undefined or beyond the horizon."""
     if value is None or not math.isfinite(value):
         return "–"
     value = value + 0.0  # no "-0"
     if unit == "share":
-        return f"{value:.2f}"
-    if unit in ("months", "warheads"):
-        return f"{value:,.0f}"
-    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+        text = f"{value:.2f}"
+    elif unit in ("months", "warheads"):
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+    return text.replace("-", "−")  # a true minus sign
 
 
 def interval(row, unit: str = "", scale: float = 1.0) -> str:
@@ -33,7 +37,8 @@ def interval(row, unit: str = "", scale: float = 1.0) -> str:
     lo, mid, hi = row["p5"] * scale, row["p50"] * scale, row["p95"] * scale
     if scale < 0:
         lo, hi = hi, lo
-    return f"{number(mid, unit)} ({number(lo, unit)}–{number(hi, unit)})"
+    dash = " to " if lo < 0 or hi < 0 else "–"  # an en dash only between unsigned numbers
+    return f"{number(mid, unit)} ({number(lo, unit)}{dash}{number(hi, unit)})"
 
 
 def percent(value: float | None) -> str:
@@ -164,10 +169,12 @@ def regions(results: Results, date: str, summary: Summary | None = None) -> list
 
 
 # -- the parameter table ---------------------------------------------------------------------
-def parameter_rows(specs: dict) -> list[dict]:
-    """Every uncertain input: distribution, 90 % range, unit, sources and judgement basis."""
+def parameter_rows(specs: dict, owners: dict[str, str] | None = None) -> list[dict]:
+    """Every uncertain input: plain label, unit, distribution, 90 % range, sources and judgement
+    basis (``owners``: facility id → name, for the labels)."""
     rows = []
     for name, spec in specs.items():
+        about = describe(name, owners, spec.unit)
         lo, hi = spec.quantile(0.05), spec.quantile(0.95)
         span = (f"{format_month(round(lo))} – {format_month(round(hi))}" if spec.unit == "month"
                 else f"{lo:.4g} – {hi:.4g}")
@@ -178,6 +185,7 @@ def parameter_rows(specs: dict) -> list[dict]:
             basis.append(f"judgement: {spec.basis}")
         elif spec.basis:
             basis.append(spec.basis)
-        rows.append({"parameter": name, "distribution": spec.describe(), "range90": span, "unit": spec.unit or "",
+        rows.append({"parameter": name, "label": about.label, "unit": about.unit, "distribution": spec.describe(),
+                     "range90": span,
                      "sources": list(spec.source), "judgement": spec.judgement, "basis": "; ".join(basis)})
     return rows
