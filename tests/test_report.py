@@ -128,3 +128,25 @@ def test_report_renders_in_headless_chromium(page, tmp_path):
         browser.close()
     assert (tmp_path / "report.png").stat().st_size > 10_000
     assert all(url.startswith("file:") for url in requests)
+
+
+def test_netcdf_export_is_cf_with_units_and_restores_per_sample_values(results, tmp_path):
+    """Every variable of an exported run carries units and a long name (CF attributes), every
+    numeric coordinate a unit, and reading it back restores the per-sample values exactly."""
+    import xarray as xr
+
+    path = results.to_netcdf(tmp_path / "run.nc")
+    with xr.open_dataset(path, engine="h5netcdf") as opened:
+        assert opened.attrs["Conventions"].startswith("CF-")
+        missing = [n for n in opened.data_vars if not {"units", "long_name"} <= set(opened[n].attrs)]
+        assert missing == []
+        numeric = [n for n in opened.coords if opened[n].dtype.kind in "iuf"]
+        assert numeric and [n for n in numeric if "units" not in opened[n].attrs] == []
+        assert "units" in opened["date"].encoding  # a CF time coordinate
+    back = detente.Results.from_netcdf(path)
+    for name in ("months_to_threshold", "months_halted", "deal_months", "warheads_possible"):
+        key = f"horizon_{name}"
+        np.testing.assert_array_equal(back.dataset[key].values, results.dataset[key].values)
+    assert back.summary().equals(results.summary())
+    assert back.summary()["date"].dtype.kind == "M"  # the same date type as quantiles()
+    assert back.quantiles("pu_kg")["date"].dtype.kind == "M"

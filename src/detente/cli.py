@@ -177,7 +177,7 @@ def _emit(results: Results, dates: list[str], fmt: Format, out_path: Path | None
     if fmt == Format.json:
         print(json.dumps(results.records(dates), indent=1))
     elif fmt == Format.csv:
-        sys.stdout.write(results.summary(dates).to_csv(index=False, float_format="%.6g"))
+        sys.stdout.write(results.summary_table(dates).to_csv(index=False, float_format="%.6g"))
     else:
         table(results, dates)
 

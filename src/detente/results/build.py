@@ -16,6 +16,7 @@ from ..histograms import trim
 from ..metrics import DEAL_EVENTS, METRICS, SUMMED, binned
 from ..months import format_month
 from ..options import RunOptions
+from ..parameters import describe
 
 SCHEMA = "detente-results/1"
 
@@ -32,7 +33,7 @@ def var(name: str) -> str:
 
 def bin_coordinates(m, dim: str, index: np.ndarray) -> dict[str, tuple]:
     """A histogram's bin dimension: the bin numbers it holds of the metric's bins, and their edges."""
-    return {dim: (dim, index, {"long_name": f"bin number among the {m.bins.size} {m.binning} bins"}),
+    return {dim: (dim, index, {"long_name": f"bin number among the {m.bins.size} {m.binning} bins", "units": "1"}),
             f"{dim}_lower": (dim, m.bins.lower_edges()[index], {"long_name": "lower bin edge", "units": m.unit}),
             f"{dim}_upper": (dim, m.bins.upper_edges()[index], {"long_name": "upper bin edge", "units": m.unit})}
 
@@ -97,37 +98,44 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
                            for s in names])
         data[f"horizon_{metric}"] = (("scenario", info.per, "sample"), values, {
             "units": info.unit, "long_name": f"{info.label}, per sample at the horizon"})
+    created = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     draws = total.kept_draws(specs)
     kept = len(next(iter(draws.values()))) if draws else 0
     data["draws"] = (("parameter", "kept_sample"), np.stack([draws[p] for p in specs]) if draws
                      else np.zeros((len(specs), 0)), {"long_name": "parameter draws of the first samples",
                                           "units": "each parameter's own (coordinate parameter_unit)"})
     coords = {
-        "scenario": ("scenario", names),
-        "date": ("date", months_coordinate(plan.grid.labels())),
+        "scenario": ("scenario", names, {"long_name": "scenario name"}),
+        "date": ("date", months_coordinate(plan.grid.labels()), {"long_name": "month (its first day)"}),
         "start": ("scenario", months_coordinate([format_month(s.start) for s in plan.scenarios]),
                   {"long_name": "scenario start"}),
         "has_deal": ("scenario", np.array([d is not None for d in plan.deals]),
                      {"long_name": "the scenario has phases (a deal)"}),
-        "sample": ("sample", np.arange(n)),
-        "kept_sample": ("kept_sample", np.arange(kept)),
-        "parameter": ("parameter", list(specs)),
-        "parameter_unit": ("parameter", [spec.unit or "" for spec in specs.values()]),
+        "sample": ("sample", np.arange(n), {"long_name": "sample number", "units": "1"}),
+        "kept_sample": ("kept_sample", np.arange(kept), {"long_name": "sample number (the first samples)",
+                                                          "units": "1"}),
+        "parameter": ("parameter", list(specs), {"long_name": "parameter name"}),
+        "parameter_unit": ("parameter", [describe(p, None, spec.unit).unit for p, spec in specs.items()],
+                           {"long_name": "unit of the parameter's draws"}),
         "parameter_spec": ("parameter", [json.dumps(spec.model_dump(mode="json"))
                                          for spec in specs.values()], {"long_name": "distribution and sources (JSON)"}),
         **bin_coords,
     }
-    coords["facility"] = ("facility", labels["facility"])
+    coords["facility"] = ("facility", labels["facility"], {"long_name": "facility id"})
     if designs:
-        coords["design"] = ("design", designs)
-        coords["design_name"] = ("design", [d.name for d in plan.profile.designs])
+        coords["design"] = ("design", designs, {"long_name": "warhead design id"})
+        coords["design_name"] = ("design", [d.name for d in plan.profile.designs], {"long_name": "warhead design"})
     if regions:
-        coords["missile_class"] = ("missile_class", labels["missile_class"])
-    coords["facility_name"] = ("facility", [f.name for f in plan.profile.facilities])
+        coords["missile_class"] = ("missile_class", labels["missile_class"], {"long_name": "missile class"})
+    coords["facility_name"] = ("facility", [f.name for f in plan.profile.facilities], {"long_name": "facility"})
     if regions:
-        coords["region"] = ("region", regions)
-        coords["region_name"] = ("region", [r.name for r in plan.missiles.regions])
+        coords["region"] = ("region", regions, {"long_name": "target region id"})
+        coords["region_name"] = ("region", [r.name for r in plan.missiles.regions], {"long_name": "target region"})
     attrs = {
+        "Conventions": "CF-1.10",
+        "title": "Détente: " + ", ".join(names),
+        "source": f"Détente {__version__} Monte Carlo simulation",
+        "history": f"{created} detente, seed {options.seed}, {n} samples",
         "schema": SCHEMA,
         "seed": options.seed,
         "samples": n,
@@ -137,7 +145,7 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
         "calibration": plan.pool.describe() if plan.pool is not None else "",
         "version": __version__,
         "input_hash": plan.input_hash(),
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "created_at": created,
         "profile": plan.profile.name,
         "data_date": format_month(plan.profile.today),
         "start": format_month(plan.grid.start),

@@ -287,10 +287,10 @@ def sensitivity_chart(sensitivity, ax=None, owners: dict[str, str] | None = None
     (``owners``: facility id → name)."""
     table = sensitivity.table
     if ax is None:
-        ax = new_axes(7.2, 0.36 * max(len(table), 1) + 1.1)
+        ax = new_axes(7.2, 0.45 * max(len(table), 1) + 1.1)
     y = np.arange(len(table))[::-1]
-    names = [textwrap.shorten(describe(n, owners).label, 64, placeholder="…") if "." in n else n
-             for n in table["input"]]
+    names = [textwrap.fill(textwrap.shorten(describe(n, owners).label, 90, placeholder="…"), 46,
+                           break_on_hyphens=False) if "." in n else n for n in table["input"]]
     if sensitivity.method == "PAWN":
         ax.barh(y, table["PAWN"], color=PALETTE[0])
         if len(table):
@@ -303,7 +303,8 @@ def sensitivity_chart(sensitivity, ax=None, owners: dict[str, str] | None = None
         ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.set_yticks(y, names, fontsize=7.5)
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.set_title(textwrap.fill(f"What drives the {sensitivity.outcome}", 70), loc="left", fontsize=10)
+    ax.set_title(textwrap.fill(f"What drives the {sensitivity.outcome}", 70, break_on_hyphens=False), loc="left",
+                 fontsize=10)
     return ax
 
 

@@ -8,6 +8,7 @@ back into the same Results.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -296,7 +297,14 @@ class Results:
         Binned metrics (and their paired ``delta:`` forms, scenario minus baseline) at each date;
         for deals ``p_in_force``, ``p_cheated``, ``p_detected`` (the share in ``mean``); at the
         horizon, per-sample metrics such as ``months_to_<N>_warheads`` and ``months_halted``.
+        ``date`` is a datetime (the month's first day), as in :meth:`quantiles`;
+        :meth:`summary_table` gives the same rows with ``"YYYY-MM"`` labels.
         """
+        frame = self.summary_table(dates, metrics)
+        return frame.assign(date=pd.to_datetime(frame["date"], format="%Y-%m"))
+
+    def summary_table(self, dates: Sequence[str] | None = None, metrics: Sequence[str] | None = None) -> pd.DataFrame:
+        """:meth:`summary` with dates as ``"YYYY-MM"`` labels: what JSON and CSV exports write."""
         dates = self.check_dates(dates)
         index = [self.months.index(d) for d in dates]
         rows = []
@@ -316,18 +324,18 @@ class Results:
     def records(self, dates: Sequence[str] | None = None) -> list[dict]:
         """JSON-ready records ``{scenario, metric, date, mean, p5, …, p95}`` (null where a value
         is undefined or beyond the horizon)."""
-        frame = self.summary(dates)
+        frame = self.summary_table(dates)
         return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
                 for row in frame.to_dict(orient="records")]
 
     def to_csv(self, path: str | Path, dates: Sequence[str] | None = None) -> Path:
         path = Path(path)
-        self.summary(dates).to_csv(path, index=False, float_format="%.6g")
+        self.summary_table(dates).to_csv(path, index=False, float_format="%.6g")
         return path
 
     def to_tidy_csv(self, path: str | Path, dates: Sequence[str] | None = None) -> Path:
         """Long-format CSV: scenario, metric, date, quantile, value (``mean`` as quantile "mean")."""
-        frame = self.summary(dates)
+        frame = self.summary_table(dates)
         tidy = frame.melt(id_vars=["scenario", "metric", "date"], var_name="quantile", value_name="value")
         tidy["quantile"] = tidy["quantile"].map(
             {"mean": "mean", "p5": "0.05", "p25": "0.25", "p50": "0.5", "p75": "0.75", "p95": "0.95"})
@@ -353,7 +361,10 @@ class Results:
             attrs = {"units": m.unit, "long_name": m.label, "derived": "from the histogram counts_" + var(name)}
             data[var(name)] = q[0].rename(None).assign_attrs(attrs)
             data[f"{var(name)}_mean"] = mean[0].rename(None).assign_attrs(attrs)
-        return xr.Dataset(data)
+        found = xr.Dataset(data)
+        if "quantile" in found.coords:
+            found["quantile"].attrs.update(long_name="quantile of the samples", units="1")
+        return found
 
     def to_netcdf(self, path: str | Path) -> Path:
         """Write the whole Dataset (NetCDF-4, compressed) and, for readers without Détente, the
@@ -395,20 +406,39 @@ class Results:
                 f"{len(self.metrics)} metrics; {size:,.0f} MiB>")
 
     def _repr_html_(self) -> str:
-        """A summary table for notebooks: headline metrics at a few dates."""
+        """For notebooks: what each deal buys in one sentence, then the headline levels."""
+        from .buys import answers
+
+        found = answers(self) if self.baseline else []
+        lead = "".join(f"<li>{html.escape(a.sentence())}</li>" for a in found)
         dates = [d for d in self.default_dates() if d >= min(self.start(s) for s in self.scenarios)][-4:]
-        frame = self.summary(dates, metrics=["warheads_possible", "pu_kg", "heu_kg"])
+        frame = self.summary_table(dates, metrics=["warheads_possible", "pu_kg", "heu_kg"])
         frame = frame.assign(**{"median (90 %)": [
             f"{r.p50:,.1f} ({r.p5:,.1f}–{r.p95:,.1f})" for r in frame.itertuples()]})
         table = frame.pivot_table(index=["scenario", "date"], columns="metric", values="median (90 %)",
                                   aggfunc="first")
         head = (f"<p><b>Détente results</b> — {self.attrs['samples']:,} samples, seed {self.attrs['seed']}, "
                 f"{self.attrs['start']} to {self.attrs['horizon']}</p>")
-        return head + table.to_html()
+        return head + (f"<p><b>What each deal buys</b></p><ul>{lead}</ul>" if lead else "") + table.to_html()
 
-    def plot(self, metric_name: str = "warheads_possible", ax=None):
-        """Fan chart of a metric (5–95 % and 25–75 % bands, median) per scenario; returns the
-        matplotlib Axes."""
-        from .charts import fan_chart
+    def plot(self, what: str = "warheads_possible", ax=None, **options):
+        """A chart of the run, with the credit line when it makes its own figure: ``"buys"``
+        (warheads averted over time per deal), ``"exceedance"`` (chance of averting at least N;
+        ``date=``), ``"map"`` (missile reach and arrival chances; ``date=``), or a metric's fan
+        chart (``"pu_kg"``, ``"deliverable:guam"``, …; ``since=``). Returns the matplotlib Axes
+        (the Figure for the map)."""
+        from . import charts
 
-        return fan_chart(self, metric_name, ax=ax)
+        if what == "map":
+            from .reach_map import reach_map
+
+            drawn = reach_map(self, fig=ax, **options)
+        elif what == "buys":
+            drawn = charts.buys_chart(self, ax=ax)
+        elif what == "exceedance":
+            drawn = charts.exceedance_chart(self, ax=ax, **options)
+        else:
+            drawn = charts.fan_chart(self, what, ax=ax, **options)
+        if ax is None:
+            charts.credit(drawn, self.attrs)
+        return drawn

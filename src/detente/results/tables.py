@@ -68,10 +68,10 @@ def evaluated(results: Results, date: str) -> bool:
 
 # -- what each deal buys ---------------------------------------------------------------------
 class Summary:
-    """Rows of ``results.summary(dates)`` by (scenario, metric, date)."""
+    """Rows of ``results.summary_table(dates)`` by (scenario, metric, date)."""
 
     def __init__(self, results: Results, dates: list[str]):
-        frame = results.summary(dates)
+        frame = results.summary_table(dates)
         self.frame = frame
         self.rows = {(r["scenario"], r["metric"], r["date"]): r for r in frame.to_dict(orient="records")}
 

@@ -168,7 +168,7 @@ class Jobs:
     def _write(self, run: dict, results, folder: Path) -> str | None:
         """Write summary.json, results.csv, results.nc and (if the report module is there) report.html."""
         dates = tables.report_dates(results)
-        frame = results.summary(dates)  # what Results.records and Results.to_csv write, computed once
+        frame = results.summary_table(dates)  # what Results.records and Results.to_csv write, computed once
         records = [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in row.items()}
                    for row in frame.to_dict(orient="records")]
         summary = {
