@@ -129,3 +129,30 @@ def test_exported_figures_carry_the_credit_line(results, tmp_path):
     fan = results.plot("pu_kg")  # one panel per scenario, sharing the y axis
     assert len([a for a in fan.figure.axes if a.get_visible()]) == len(results.scenarios)
     assert fan.get_ylabel() == "kg"
+
+
+def test_sources_as_bibtex_round_trip(monkeypatch, capsys):
+    import bibtexparser
+
+    from detente.inputs.bibliography import load_bibliography
+
+    code, out, _ = run_cli(monkeypatch, capsys, "sources", "--format", "bibtex")
+    assert code == 0
+    entries = {e["ID"]: e for e in bibtexparser.loads(out).entries}
+    sources = load_bibliography().sources
+    assert len(entries) == len(sources)
+    for source in sources:
+        entry = entries[source.id]
+        assert entry.get("url") == source.url  # URLs verbatim, never LaTeX-escaped
+        assert entry.get("year") == (str(source.year) if source.year else None)
+        assert "&" not in entry["title"].replace(r"\&", "")
+
+
+def test_pdf_without_a_browser_fails_before_the_run(monkeypatch, capsys, tmp_path):
+    from detente import cli
+
+    monkeypatch.setenv("DETENTE_CHROMIUM", str(tmp_path / "no-such-browser"))
+    monkeypatch.setattr(cli, "_simulate", lambda *a, **k: pytest.fail("simulated before checking --pdf"))
+    code, _, err = run_cli(monkeypatch, capsys, "report", "kimball-2018", "-o", str(tmp_path / "r.html"),
+                           "--pdf", str(tmp_path / "r.pdf"))
+    assert code == 2 and "--pdf" in err and "Chromium" in err

@@ -150,3 +150,50 @@ def test_netcdf_export_is_cf_with_units_and_restores_per_sample_values(results, 
     assert back.summary().equals(results.summary())
     assert back.summary()["date"].dtype.kind == "M"  # the same date type as quantiles()
     assert back.quantiles("pu_kg")["date"].dtype.kind == "M"
+
+
+def test_first_screen_answers_and_a4_print_in_chromium(page, tmp_path):
+    """At 1280×800 the first screen holds the one-sentence answer for each deal and the whole
+    what-it-buys chart; printed to A4 the three-scenario report is at most 12 pages."""
+    if chromium() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must install chromium (see .ci/run)")
+        pytest.skip("chromium not installed")
+    from playwright.sync_api import sync_playwright
+    from pypdf import PdfReader
+
+    text, _ = page
+    report = tmp_path / "report.html"
+    report.write_text(text, encoding="utf-8")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        tab = browser.new_page(viewport={"width": 1280, "height": 800})
+        tab.goto(report.as_uri())
+        tab.screenshot(path=str(tmp_path / "first-screen.png"))
+        answers = tab.locator("li.answer")
+        assert answers.count() == 2
+        for i in range(answers.count()):
+            box = answers.nth(i).bounding_box()
+            assert box["y"] + box["height"] <= 800
+            assert "averts" in answers.nth(i).inner_text()
+        chart = tab.locator('figure[data-metric="buys"] svg').bounding_box()
+        assert chart["y"] >= 0 and chart["y"] + chart["height"] <= 800
+        assert tab.locator('figure[data-metric="exceedance"] svg').bounding_box()["y"] < 800
+        tab.pdf(path=str(tmp_path / "report.pdf"), format="A4", prefer_css_page_size=True)
+        browser.close()
+    assert (tmp_path / "first-screen.png").stat().st_size > 10_000
+    assert len(PdfReader(tmp_path / "report.pdf").pages) <= 12
+
+
+def test_report_cli_prints_a_pdf(monkeypatch, capsys, tmp_path):
+    if chromium() is None:
+        pytest.skip("chromium not installed")
+    from pypdf import PdfReader
+    from test_cli import run_cli
+
+    code, _, err = run_cli(monkeypatch, capsys, "report", "kimball-2018", "--samples", "1000", "--horizon", "2032-12",
+                           "-q", "-o", str(tmp_path / "r.html"), "--pdf", str(tmp_path / "r.pdf"))
+    assert code == 0, err
+    assert 1 <= len(PdfReader(tmp_path / "r.pdf").pages) <= 12

@@ -70,6 +70,13 @@ class Format(StrEnum):
     csv = "csv"
 
 
+class SourceFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    bibtex = "bibtex"
+
+
 def main() -> None:
     """Entry point: run the app and map errors to exit codes. Messages print verbatim."""
     try:
@@ -426,19 +433,25 @@ def report(
     csv: Annotated[Path | None, typer.Option(help="Also write a tidy CSV (scenario, metric, date, quantile, value).")
                    ] = None,
     netcdf: Annotated[Path | None, typer.Option(help="Also write the Results as NetCDF.")] = None,
+    pdf: Annotated[Path | None, typer.Option(help="Also print the report to this PDF (A4; needs Chromium).")
+                   ] = None,
     profile: Annotated[str, typer.Option(help="Bundled profile name or a profile file.")] = "dprk",
     observations: Annotated[Path | None, typer.Option(
         help="Condition the history on these published estimates (CSV) instead of the profile's.")] = None,
     prior: Annotated[bool, typer.Option("--prior", help="The unconditioned model (no observations).")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """One self-contained HTML report: charts, what each deal buys, outcomes, drivers, assumptions."""
+    """One self-contained HTML report: what each deal buys, charts, outcomes, drivers, assumptions."""
     from .report import write_report  # the report's plotting libraries load only when asked
+    from .report.pdf import browser, print_pdf
 
     _writable(output, "--output", (".html", ".htm"))
     _writable(figures, "--figures", folder=True)
     _writable(csv, "--csv", (".csv",))
     _writable(netcdf, "--netcdf", (".nc",))
+    _writable(pdf, "--pdf", (".pdf",))
+    if pdf:
+        browser()  # before the run: a missing browser is found now, not after the simulation
     loaded = _with_baseline(scenarios, baseline)
     results = _simulate(samples, quiet, scenarios=loaded, profile=profile, seed=seed, horizon=horizon,
                         workers=workers, baseline=loaded[0].name if len(loaded) > 1 else None,
@@ -450,7 +463,10 @@ def report(
         results.to_tidy_csv(csv)
     if netcdf:
         results.to_netcdf(netcdf)
-    out.print(f"[green]wrote[/] {output}" + (f" and figures in {figures}" if figures else ""))
+    if pdf:
+        print_pdf(output, pdf)
+    out.print(f"[green]wrote[/] {output}" + (f" and {pdf}" if pdf else "") + (f" and figures in {figures}"
+                                                                              if figures else ""))
 
 
 analyze_app = typer.Typer(no_args_is_help=True, help="Which assumptions decide a deal: sensitivity, scenario "
@@ -766,13 +782,17 @@ def params(
 
 @app.command()
 def sources(
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    fmt: Annotated[SourceFormat, typer.Option("--format")] = SourceFormat.table,
 ) -> None:
-    """The bundled bibliography."""
-    items = load_bibliography().sources
-    if fmt != Format.table:
+    """The bundled bibliography (``--format bibtex`` for a reference manager)."""
+    bibliography = load_bibliography()
+    items = bibliography.sources
+    if fmt == SourceFormat.bibtex:
+        sys.stdout.write(bibliography.to_bibtex())
+        return
+    if fmt != SourceFormat.table:
         rows = [s.model_dump() for s in items]
-        if fmt == Format.json:
+        if fmt == SourceFormat.json:
             print(json.dumps(rows, indent=1))
         else:
             import pandas as pd
