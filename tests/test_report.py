@@ -11,7 +11,7 @@ import detente
 from detente.report import render_report
 
 REGIONS = ("rok", "japan", "okinawa", "guam", "alaska", "hawaii", "us_west", "us_east")
-REQUIRED = ["buys", "exceedance", "warheads_possible", "pu_kg", "heu_kg", "icbm_reliability"]
+REQUIRED = ["buys", "exceedance", "warheads_possible", "pu_kg", "heu_kg", "icbm_reliability", "reach_map"]
 
 
 @pytest.fixture(scope="module")

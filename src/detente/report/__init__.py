@@ -21,6 +21,7 @@ from ..api import observations
 from ..inputs.bibliography import load_bibliography
 from ..metrics import DEAL_EVENTS
 from ..results import buys, charts, palette, tables
+from ..results.reach_map import reach_map
 from .analysis import present
 
 CORE = ("warheads_possible", "pu_kg", "heu_kg")
@@ -97,6 +98,12 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
                                          title=f"{charts.label('deliverable')} to {_region_names(group)}"),
             "Expected warheads arriving if the whole force were aimed there, evaluated each January."
             + (f" Identical for {_region_names(group)}, so shown once." if len(group) > 1 else ""))
+    if results.regions:
+        add("map", "reach_map", reach_map(results),
+            "Range of each missile class's longest-range type from the launch site (ring: median; band: 5–95 %), "
+            "on an azimuthal equidistant map centred there, and the chance at least one warhead arrives in each "
+            "target region at the date shown, for the baseline and up to two deals. Coastlines: GSHHG "
+            "(Wessel and Smith), crude resolution.")
     if "icbm_reliability" in results.metrics:
         add("fan", "icbm_reliability", charts.fan_chart(results, "icbm_reliability"),
             "Chance an ICBM delivers its warhead in a test: flight reliability × re-entry.")
