@@ -289,8 +289,14 @@ def _with_baseline(scenarios: list[str], baseline: str) -> list[Scenario]:
 
 
 def _print_compare(results: Results, dates: list[str]) -> None:
+    from .results.buys import answers
+
     summary = tables.Summary(results, sorted({*dates, results.months[-1]}))
     base = results.baseline
+    if base:  # what each deal buys, first, in one sentence each
+        out.print("[bold]What each deal buys[/]")
+        for answer in answers(results):
+            out.print(Text("• " + answer.sentence()))
     for date in dates:
         table = Table(title=f"{date}: median (90 % interval); paired differences vs {base}")
         for column in ("scenario", "warheads possible", "warheads averted", "Pu (kg)", "HEU (kg)",
