@@ -1,5 +1,6 @@
 """The HTML report: content, self-containment, exports, notebook helpers, and a real browser."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -98,21 +99,36 @@ def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def test_report_renders_in_headless_chromium(page, tmp_path):
+def _report_file(page, tmp_path):
+    """The report written to a file, or skip (fail on CI) without Chromium."""
     if chromium() is None:
         if os.environ.get("CI"):
             pytest.fail("CI must install chromium (see .ci/run)")
         pytest.skip("chromium not installed")
+    report = tmp_path / "report.html"
+    report.write_text(page[0], encoding="utf-8")
+    return report
+
+
+@contextlib.contextmanager
+def _browser():
+    """Headless system Chromium under Playwright, closed after use."""
     from playwright.sync_api import sync_playwright
 
-    text, _ = page
-    report = tmp_path / "report.html"
-    report.write_text(text, encoding="utf-8")
-    requests = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium(), args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def test_report_renders_in_headless_chromium(page, tmp_path):
+    report = _report_file(page, tmp_path)
+    requests = []
+    with _browser() as browser:
         tab = browser.new_page(viewport={"width": 1200, "height": 1600})
         tab.on("request", lambda r: requests.append(r.url))
         tab.goto(report.as_uri())
@@ -125,7 +141,6 @@ def test_report_renders_in_headless_chromium(page, tmp_path):
                              ".map(s => s.querySelectorAll('path').length)")
         assert min(drawn) > 0
         tab.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-        browser.close()
     assert (tmp_path / "report.png").stat().st_size > 10_000
     assert all(url.startswith("file:") for url in requests)
 
@@ -155,20 +170,10 @@ def test_netcdf_export_is_cf_with_units_and_restores_per_sample_values(results, 
 def test_first_screen_answers_and_a4_print_in_chromium(page, tmp_path):
     """At 1280×800 the first screen holds the one-sentence answer for each deal and the whole
     what-it-buys chart; printed to A4 the three-scenario report is at most 12 pages."""
-    if chromium() is None:
-        if os.environ.get("CI"):
-            pytest.fail("CI must install chromium (see .ci/run)")
-        pytest.skip("chromium not installed")
-    from playwright.sync_api import sync_playwright
     from pypdf import PdfReader
 
-    text, _ = page
-    report = tmp_path / "report.html"
-    report.write_text(text, encoding="utf-8")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+    report = _report_file(page, tmp_path)
+    with _browser() as browser:
         tab = browser.new_page(viewport={"width": 1280, "height": 800})
         tab.goto(report.as_uri())
         tab.screenshot(path=str(tmp_path / "first-screen.png"))
@@ -182,7 +187,6 @@ def test_first_screen_answers_and_a4_print_in_chromium(page, tmp_path):
         assert chart["y"] >= 0 and chart["y"] + chart["height"] <= 800
         assert tab.locator('figure[data-metric="exceedance"] svg').bounding_box()["y"] < 800
         tab.pdf(path=str(tmp_path / "report.pdf"), format="A4", prefer_css_page_size=True)
-        browser.close()
     assert (tmp_path / "first-screen.png").stat().st_size > 10_000
     assert len(PdfReader(tmp_path / "report.pdf").pages) <= 12
 
