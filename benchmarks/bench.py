@@ -10,7 +10,8 @@ observations: the calibration itself (sequential Monte Carlo, in a fresh cache) 
 run with and without the calibrated history (the throughput rows run the unconditioned prior,
 so they compare with earlier releases); and the analyses of ``detente analyze``: Sobol' indices
 of kimball-2018's paired change in warheads possible at 2037-12 from at least 10⁵ model runs
-(by family, and by parameter), PAWN on a 20,000-sample run, and PRIM on the same run.
+(by family, and by parameter), PAWN on a 20,000-sample run, and PRIM on the same run; and the time
+to draw the report of three scenarios, its figures for slides, the reach map and the A4 PDF.
 """
 
 from __future__ import annotations
@@ -77,6 +78,37 @@ def analyses_child(workers: int) -> None:
     print(f"prim,,20000,{time.perf_counter() - start:.3f},{len(boxes)}")
 
 
+def figures_child() -> None:
+    import tempfile
+    from pathlib import Path
+
+    import detente
+    from detente.report import write_report
+    from detente.report.pdf import browser, print_pdf
+    from detente.results import charts
+    from detente.results.reach_map import reach_map
+
+    r = detente.compare(["kimball-2018", "mount-2019"], samples=20_000, seed=1)
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        write_report(r, Path(folder) / "report.html")
+        print(f"report,{time.perf_counter() - start:.3f}")
+        start = time.perf_counter()
+        write_report(r, Path(folder) / "report.html", figures=Path(folder) / "figures")
+        print(f"figures,{time.perf_counter() - start:.3f},{len(list(Path(folder, 'figures').glob('*.png')))}")
+        reach_map(r)  # the coastlines read once per process
+        start = time.perf_counter()
+        charts.svg(reach_map(r))
+        print(f"map,{time.perf_counter() - start:.3f}")
+        try:
+            browser()
+        except detente.InputError:
+            return
+        start = time.perf_counter()
+        print_pdf(Path(folder) / "report.html", Path(folder) / "report.pdf")
+        print(f"pdf,{time.perf_counter() - start:.3f}")
+
+
 def child(samples: int, workers: int, missiles: int, conditioned: int) -> None:
     import detente
     from detente.months import MonthGrid, parse_month
@@ -101,7 +133,12 @@ def main() -> None:
     parser.add_argument("--calibration-child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--analyses-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--only-analyses", action="store_true", help="Only the analyses' timings.")
+    parser.add_argument("--only-figures", action="store_true", help="Only the report and figures' timings.")
+    parser.add_argument("--figures-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.figures_child:
+        figures_child()
+        return
     if args.analyses_child:
         analyses_child(args.analyses_child)
         return
@@ -122,6 +159,9 @@ def main() -> None:
 
     if args.only_analyses:
         analyses(args.workers)
+        return
+    if args.only_figures:
+        figures()
         return
     for missiles, title in ((0, "fissile material, warheads and deal machinery (missiles=False)"),
                             (1, "full model: plus missiles and reach")):
@@ -150,6 +190,21 @@ def main() -> None:
         ).stdout.strip().splitlines()[-1]
         print(f"  {workers} worker(s): {float(out.split(',')[2]):.1f} s")
     analyses(args.workers)
+    figures()
+
+
+def figures() -> None:
+    """Time drawing the report of kimball-2018, mount-2019 and no-deal (20,000 samples; the
+    simulation excluded), its figures for slides, the map, and the A4 PDF, in a fresh process."""
+    print("\nreport of kimball-2018 mount-2019 no-deal, 20,000 samples (drawing only):")
+    lines = subprocess.run([sys.executable, __file__, "--figures-child"], check=True, capture_output=True,
+                           text=True).stdout.strip().splitlines()
+    for line in lines:
+        kind, seconds, *rest = line.split(",")
+        what = {"report": "HTML report (inline SVG)", "map": "reach map as SVG", "pdf": "A4 PDF with headless Chromium",
+                "figures": f"report and {rest[0] if rest else ''} PNG+SVG figures"}.get(kind)
+        if what:
+            print(f"  {what:<48} {float(seconds):6.1f} s")
 
 
 def analyses(workers: list[int]) -> None:
