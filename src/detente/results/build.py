@@ -135,7 +135,7 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
         "Conventions": "CF-1.10",
         "title": "Détente: " + ", ".join(names),
         "source": f"Détente {__version__} Monte Carlo simulation",
-        "history": f"{created} detente, seed {options.seed}, {n} samples",
+        "history": f"detente {__version__}: seed {options.seed}, {n} samples",
         "schema": SCHEMA,
         "seed": options.seed,
         "samples": n,

@@ -1,6 +1,9 @@
 """What each deal buys, in numbers a brief can quote: warheads averted (the paired difference
 baseline − deal on the same draws) over time and at a named date, the chance the deal is still in
-force, the delay to a reliable ICBM, and the chance a deal averts at least N warheads."""
+force, the delay to a reliable ICBM, and the chance a deal averts at least N warheads.
+
+``results`` is a :class:`~detente.results.results.Results` (not imported: the Results import the
+charts that draw these numbers)."""
 
 from __future__ import annotations
 
@@ -11,17 +14,16 @@ import pandas as pd
 
 from ..metrics import metric
 from ..months import format_month, parse_month
-from .results import Results
 
 AVERTED = "delta:warheads_possible"  # averted = −(scenario − baseline)
 
 
-def deals(results: Results) -> list[str]:
+def deals(results) -> list[str]:
     """Scenarios with a paired difference against the baseline (every scenario but it)."""
     return [s for s in results.scenarios if results.baseline and s != results.baseline]
 
 
-def headline_date(results: Results) -> str:
+def headline_date(results) -> str:
     """The date the one-line answers name: ten years after the earliest deal start if the run
     reaches it, else the horizon."""
     starts = [parse_month(results.start(s)) for s in deals(results)] or [parse_month(results.months[0])]
@@ -29,7 +31,7 @@ def headline_date(results: Results) -> str:
     return ten if ten in results.months else results.months[-1]
 
 
-def averted(results: Results, scenario: str) -> pd.DataFrame:
+def averted(results, scenario: str) -> pd.DataFrame:
     """Per month from the scenario start: quantiles p5 … p95 and the mean of warheads averted."""
     q = results.quantiles(AVERTED).sel(scenario=scenario)
     mean = results.mean(AVERTED).sel(scenario=scenario).values
@@ -41,7 +43,7 @@ def averted(results: Results, scenario: str) -> pd.DataFrame:
     return frame.iloc[start:].reset_index(drop=True)
 
 
-def exceedance(results: Results, scenario: str, date: str) -> pd.DataFrame:
+def exceedance(results, scenario: str, date: str) -> pd.DataFrame:
     """``warheads`` N and ``chance`` P(the deal averts at least N warheads) at ``date``, for N from
     0 to the largest value any sample reaches (exact: warhead differences are whole numbers)."""
     m = metric(AVERTED)
@@ -99,7 +101,7 @@ class Answer:
         return text
 
 
-def answers(results: Results, date: str | None = None) -> list[Answer]:
+def answers(results, date: str | None = None) -> list[Answer]:
     """One :class:`Answer` per deal (empty without a baseline)."""
     date = date or headline_date(results)
     i = results.months.index(date)

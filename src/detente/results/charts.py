@@ -379,7 +379,7 @@ def _layout(fig) -> None:
 
 
 def _title(fig) -> str:
-    texts = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) else []
+    texts = [fig.get_suptitle()]
     texts += [a.get_title(loc="left") or a.get_title() for a in fig.axes if a.get_visible()]
     return next((t for t in texts if t), "chart")
 
