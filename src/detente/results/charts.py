@@ -374,8 +374,11 @@ def robustness_chart(robustness, ax=None):
 
 
 def _layout(fig) -> None:
+    """Tight layout, leaving room for the credit line; once per figure (``save`` then ``svg``)."""
     credited = any(t.get_gid() == CREDIT for t in fig.texts)
-    fig.tight_layout(rect=(0, 0.035 if credited else 0, 1, 1))
+    if getattr(fig, "_detente_layout", None) != credited:
+        fig.tight_layout(rect=(0, 0.035 if credited else 0, 1, 1))
+        fig._detente_layout = credited
 
 
 def _title(fig) -> str:

@@ -44,6 +44,7 @@ class Results:
         self.regions: list[str] = [str(r) for r in dataset["region"].values] if "region" in dataset.coords else []
         self.facilities: list[str] = [str(f) for f in dataset["facility"].values]
         self.attrs: dict = dict(dataset.attrs)
+        self._quantiles: dict[tuple, xr.DataArray] = {}  # read off the histograms once per metric and levels
 
     # -- what the run holds --------------------------------------------------------------
     @property
@@ -133,6 +134,9 @@ class Results:
     def quantiles(self, name: str, qs: Sequence[float] = QUANTILES) -> xr.DataArray:
         """``scenario × date × quantile`` of a metric (NaN where a scenario lacks it, e.g. the
         baseline's own paired difference, or in months without any value)."""
+        key = (name, tuple(qs))
+        if key in self._quantiles:
+            return self._quantiles[key].copy()
         m = self._metric(name)
         counts = self.counts(name)
         data = quantiles(counts.values, m.bins, np.asarray(qs), counts[counts.dims[-1]].values)
@@ -141,10 +145,12 @@ class Results:
         for i, s in enumerate(self.scenarios):
             if not self.has(name, s):
                 data[i] = np.nan
-        return xr.DataArray(data, dims=("scenario", "date", "quantile"),
-                            coords={"scenario": self.scenarios, "date": self.dataset["date"].values,
-                                    "quantile": list(qs)},
-                            name=name, attrs={"units": m.unit, "long_name": m.label})
+        found = xr.DataArray(data, dims=("scenario", "date", "quantile"),
+                             coords={"scenario": self.scenarios, "date": self.dataset["date"].values,
+                                     "quantile": list(qs)},
+                             name=name, attrs={"units": m.unit, "long_name": m.label})
+        self._quantiles[key] = found
+        return found.copy()
 
     def mean(self, name: str) -> xr.DataArray:
         """``scenario × date`` mean of a metric (kg from exact sums; a paired mean is the
