@@ -81,13 +81,16 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
             charts.save(ax, figures, key.replace(":", "-"))
         chart_list.append({"kind": kind, "key": key, "svg": charts.svg(ax, caption), "caption": caption})
 
+    colour = palette.colours(results.scenarios, results.baseline)
     answers = buys.answers(results) if results.baseline else []
     if answers:
         add("buys", "buys", charts.buys_chart(results),
             f"Warheads' worth of material averted: {results.baseline} − deal on the same draws, each January "
             "from the deal start and at the horizon. Dot: median; thick bar: 25–75 % of futures; thin: 5–95 %.")
         add("buys", "exceedance", charts.exceedance_chart(results, answers[0].date),
-            f"Share of futures in which the deal averts at least N warheads' worth of material by {answers[0].date}.")
+            f"Share of modelled futures in which the deal averts at least N warheads' worth of material by "
+            f"{answers[0].date}. The drop from N = 0 to 1 is the futures in which it averts nothing (it collapsed "
+            "early, or its limits did not bind).")
     fan = "Grey: the shared history. From the deal start: median (line), 25–75 % (dark band) and 5–95 % " \
           "(light band) of futures; dashed: the baseline's median."
     for metric in CORE:
@@ -129,18 +132,19 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
     for scenario in results.scenarios:
         found = pawn(results, scenario)
         if len(found.table):
-            top = replace(found, table=found.table.head(TOP_DRIVERS), outcome=f"{found.outcome} ({scenario})")
-            add("drivers", f"drivers:{scenario}", charts.sensitivity_chart(top, owners=results.facility_names),
+            top = replace(found, table=found.table.head(TOP_DRIVERS), outcome=f"{found.outcome}, {scenario}")
+            shown = (f"The top {TOP_DRIVERS} of the {len(found.table)} inputs listed" if len(found.table) > TOP_DRIVERS
+                     else f"All {len(found.table)} inputs above the chance level")
+            add("drivers", f"drivers:{scenario}", charts.sensitivity_chart(top, owners=results.facility_names,
+                                                                           colour=colour[scenario]),
                 f"PAWN index of each input over {found.note}; only inputs that can affect this scenario are "
-                f"tried. The top {TOP_DRIVERS} of {len(found.table)} listed. Sobol' indices: detente analyze "
-                "sensitivity.")
+                f"tried. {shown}. Sobol' indices: detente analyze sensitivity.")
     robust = None
     if results.baseline is not None and len(deals) >= 2:  # regret of each deal against the best, sample by sample
         found = robustness_of(results, deals, Outcome("warheads_possible", True, None))
         shown = present(found)
         robust = {"lines": shown.lines, "header": shown.header, "rows": shown.rows,
                   "deals": found.table["deal"].tolist()}
-    colour = palette.colours(results.scenarios, results.baseline)
     horizons = tables.compare_dates(results)
     reliable = results.reliable_icbm_month()
     summary = tables.Summary(results, sorted({*horizons, results.months[-1]}))
@@ -150,7 +154,7 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
         "baseline": results.baseline,
         "attrs": results.attrs,
         "charts": chart_list,
-        "answers": [{"scenario": a.scenario, "sentence": a.sentence(), "colour": colour[a.scenario]}
+        "answers": [{"scenario": a.scenario, "title": a.title, "sentence": a.sentence(), "colour": colour[a.scenario]}
                     for a in answers],
         "answer_date": answers[0].date if answers else None,
         "colours": colour,

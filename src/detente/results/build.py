@@ -107,6 +107,7 @@ def build_dataset(plan: Plan, total: Accumulator, options: RunOptions) -> xr.Dat
     coords = {
         "scenario": ("scenario", names, {"long_name": "scenario name"}),
         "date": ("date", months_coordinate(plan.grid.labels()), {"long_name": "month (its first day)"}),
+        "scenario_title": ("scenario", [s.title for s in plan.scenarios], {"long_name": "scenario title"}),
         "start": ("scenario", months_coordinate([format_month(s.start) for s in plan.scenarios]),
                   {"long_name": "scenario start"}),
         "has_deal": ("scenario", np.array([d is not None for d in plan.deals]),

@@ -61,15 +61,18 @@ def exceedance(results, scenario: str, date: str) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Answer:
-    """What one deal buys at ``date``: warheads averted (median, 5 % and 95 %), P(in force) and
-    the first month of a reliable ICBM with and without it (``None``: not by the horizon)."""
+    """What one deal buys at ``date``: warheads averted (median, 5 % and 95 %), the chance it
+    averts at least one, P(in force) and the month a reliable ICBM becomes more likely than not,
+    with and without it (``None``: not by the horizon)."""
 
     scenario: str
+    title: str
     baseline: str
     date: str
     median: float
     low: float
     high: float
+    at_least_one: float
     in_force: float
     reliable: str | None
     reliable_baseline: str | None
@@ -77,7 +80,8 @@ class Answer:
 
     @property
     def delay_months(self) -> int | None:
-        """Months the deal delays a reliable ICBM (``None`` if the baseline never gets one)."""
+        """Months the deal delays a reliable ICBM (``None`` if the baseline never gets one; to
+        the horizon if the deal never does)."""
         if self.reliable_baseline is None:
             return None
         end = self.reliable or self.horizon
@@ -85,19 +89,21 @@ class Answer:
 
     def sentence(self) -> str:
         """The answer in one sentence, as a brief would quote it."""
-        text = (f"By {self.date}, {self.scenario} averts {_warheads(self.median)} "
-                f"(90 % of futures: {_signed(self.low)} to {_signed(self.high)}) against {self.baseline}; "
-                f"it is still in force in {round(100 * self.in_force)} % of futures; ")
+        text = (f"By {self.date}, {self.scenario} averts a median of {_warheads(self.median)} against "
+                f"{self.baseline} (90 % of modelled futures: {_signed(self.low)} to {_signed(self.high)}; "
+                f"at least one in {_percent(self.at_least_one)}); it is still in force in "
+                f"{_percent(self.in_force)} of futures; ")
         delay = self.delay_months
         if delay is None:
-            text += f"neither reaches a reliable ICBM by {self.horizon}."
+            text += f"neither makes a reliable ICBM more likely than not by {self.horizon}."
         elif self.reliable is None:
-            text += f"a reliable ICBM ({self.reliable_baseline} without the deal) is not reached by {self.horizon}."
+            text += (f"a reliable ICBM, more likely than not from {self.reliable_baseline} without the deal, is "
+                     f"not so by {self.horizon} with it.")
         elif delay == 0:
-            text += f"it does not delay a reliable ICBM ({self.reliable})."
+            text += f"it does not delay the month a reliable ICBM becomes more likely than not ({self.reliable})."
         else:
-            text += f"a reliable ICBM comes {_duration(delay)} {'later' if delay > 0 else 'earlier'} " \
-                    f"({self.reliable} instead of {self.reliable_baseline})."
+            text += (f"a reliable ICBM becomes more likely than not {_duration(delay)} "
+                     f"{'later' if delay > 0 else 'earlier'} ({self.reliable} instead of {self.reliable_baseline}).")
         return text
 
 
@@ -110,10 +116,21 @@ def answers(results, date: str | None = None) -> list[Answer]:
     for scenario in deals(results):
         q = results.quantiles(AVERTED, (0.05, 0.5, 0.95)).sel(scenario=scenario).values[i]
         p = results.probability("in_force").sel(scenario=scenario).values[i]
-        found.append(Answer(scenario, results.baseline, date, -q[1], -q[2], -q[0],
-                            0.0 if not np.isfinite(p) else float(p), reliable.get(scenario),
+        curve = exceedance(results, scenario, date)
+        one = float(curve["chance"].iloc[1]) if len(curve) > 1 else 0.0
+        found.append(Answer(scenario, results.title(scenario), results.baseline, date, 0.0 - q[1], 0.0 - q[2],
+                            0.0 - q[0], one, 0.0 if not np.isfinite(p) else float(p), reliable.get(scenario),
                             reliable.get(results.baseline), results.months[-1]))
     return found
+
+
+def _percent(share: float) -> str:
+    """A share as a whole percentage; "under 1 %" and "over 99 %" rather than 0 or 100 when not exact."""
+    if 0 < share < 0.005:
+        return "under 1 %"
+    if 0.995 < share < 1:
+        return "over 99 %"
+    return f"{round(100 * share)} %"
 
 
 def _warheads(x: float) -> str:
@@ -125,8 +142,9 @@ def _signed(x: float) -> str:
 
 
 def _duration(months: int) -> str:
+    """A delay as a reader would say it: months under two years, else years to the nearest half."""
     months = abs(months)
-    years, rest = divmod(months, 12)
-    parts = ([f"{years} year{'s' if years != 1 else ''}"] if years else []) + \
-            ([f"{rest} month{'s' if rest != 1 else ''}"] if rest else [])
-    return " ".join(parts)
+    if months < 24:
+        return f"{months} month{'s' if months != 1 else ''}"
+    years = round(months / 6) / 2
+    return f"about {years:g} years"

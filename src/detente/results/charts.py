@@ -23,6 +23,8 @@ from ..metrics import metric as metric_of
 from ..parameters import describe
 from .palette import BASELINE, HISTORY, PALETTE, colours
 
+# publishers of published estimates: Okabe and Ito's colours, apart from the scenario palette
+PUBLISHERS = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#999999")
 STYLE = {"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False}
 CREDIT = "credit"  # gid of the credit line on a figure
 
@@ -38,6 +40,8 @@ def label(name: str) -> str:
 
 def axis_label(name: str) -> str:
     """The y-axis label of a metric: its unit in words."""
+    if name == "warheads_possible":
+        return "warheads' worth of material"
     unit = metric_of(name).unit
     return {"1": "probability", "kg": "kg", "months": "months"}.get(unit, unit)
 
@@ -64,8 +68,9 @@ def credit(fig_or_ax, attrs: dict) -> None:
     if any(t.get_gid() == CREDIT for t in fig.texts):
         return
     data = f" · data to {attrs['data_date']}" if attrs.get("data_date") else ""
-    fig.text(0.01, 0.005, f"Détente {attrs['version']} · seed {attrs['seed']} · {attrs['samples']:,} samples{data}"
-             f" · profile {attrs['profile']}", fontsize=6.5, color="0.4", ha="left", va="bottom", gid=CREDIT)
+    fig.text(0.01, 0.005, f"Model estimate, Détente {attrs['version']} · seed {attrs['seed']} · "
+             f"{attrs['samples']:,} samples{data} · profile {attrs['profile']}", fontsize=6.5, color="0.4",
+             ha="left", va="bottom", gid=CREDIT)
 
 
 def _x(dates: np.ndarray):
@@ -118,12 +123,18 @@ def fan_chart(results, metric: str, ax=None, since: str | None = "auto", title: 
     past = (dates >= first) & (dates <= start)
     history = q.sel(scenario=results.scenarios[0]).values[past]
     ok = np.isfinite(history[:, 2])
+    if ok.sum() < 24:  # a metric evaluated only from about the start: no history to show
+        ok[:] = False
+        first = max(first, start - 12)
+    reliable = results.reliable_icbm_month() if metric == "icbm_reliability" else {}
+    labelled = next((p for p, names in panels if names and names != [results.baseline]), axes[0])
     base = q.sel(scenario=results.baseline).values if results.baseline in shown else None
     future = dates >= start
     for panel, names in panels:
         if ok.any():  # every scenario shares the history up to the earliest start
             x = _x(dates[past][ok])
-            panel.fill_between(x, history[ok, 0], history[ok, 4], color=HISTORY, alpha=0.18, linewidth=0)
+            panel.fill_between(x, history[ok, 0], history[ok, 4], facecolor=HISTORY, alpha=0.18, linewidth=0,
+                               hatch="////", edgecolor="0.6")
             panel.fill_between(x, history[ok, 1], history[ok, 3], color=HISTORY, alpha=0.3, linewidth=0)
             panel.plot(x, history[ok, 2], color=HISTORY, linewidth=1.4)
         for scenario in names:
@@ -139,7 +150,14 @@ def fan_chart(results, metric: str, ax=None, since: str | None = "auto", title: 
             good = np.isfinite(base[future, 2])
             panel.plot(_x(dates[future][good]), base[future][good, 2], color=BASELINE, linestyle=(0, (4, 2)),
                        linewidth=1.1, label=f"{results.baseline} median")
-        _mark_start(panel, start, text=panel is axes[0])
+        _mark_start(panel, start, text=panel is labelled)
+        if metric == "icbm_reliability":  # the headline's threshold, and where each median crosses it
+            panel.axhline(0.8, color="0.3", linestyle=":", linewidth=0.9)
+            for scenario in names:
+                if reliable.get(scenario):
+                    when = np.datetime64(reliable[scenario], "M")
+                    panel.plot([_x(when)], [0.8], "o", color=colour[scenario], markeredgecolor="black",
+                               markersize=5, zorder=5)
         if len(names) == 1:
             panel.set_title(names[0], loc="left", fontsize=9, color=colour[names[0]], fontweight="bold")
         panel.set_xlim(_x(first), _x(dates[-1]))
@@ -149,18 +167,25 @@ def fan_chart(results, metric: str, ax=None, since: str | None = "auto", title: 
         panel.xaxis.set_major_formatter(DateFormatter("%Y"))
     axes[0].set_ylabel(axis_label(metric))
     handles = [Line2D([], [], color="0.25", linewidth=1.7, label="median"),
-               Patch(color="0.25", alpha=0.4, label="25–75 %"), Patch(color="0.25", alpha=0.16, label="5–95 %"),
-               Patch(color=HISTORY, alpha=0.4, label="history (shared)")]
+               Patch(color="0.25", alpha=0.4, label="25–75 %"), Patch(color="0.25", alpha=0.16, label="5–95 %")]
+    if ok.any():
+        handles.append(Patch(facecolor=HISTORY, alpha=0.4, hatch="////", edgecolor="0.5", label="history (shared)"))
     if base is not None and len(shown) > 1 and ax is None:
         handles.append(Line2D([], [], color=BASELINE, linestyle=(0, (4, 2)), label=f"{results.baseline} median"))
-    if ax is not None:
-        handles = [Line2D([], [], color=colour[s], linewidth=1.7, label=s) for s in shown] + handles[2:4]
-    axes[0].legend(handles=handles, frameon=True, framealpha=0.85, edgecolor="none", fontsize=7, loc="upper left",
-                   bbox_to_anchor=(0, 0.93))
+    if metric == "icbm_reliability":
+        handles += [Line2D([], [], color="0.3", linestyle=":", label="reliable (0.8)"),
+                    Line2D([], [], color="0.6", marker="o", markeredgecolor="black", linewidth=0,
+                           label="reliable more likely than not")]
     fig = axes[0].figure
-    if ax is None:
+    if ax is None:  # the key in a row of its own under the title, clear of every curve
         fig.suptitle(title or label(metric), x=0.01, ha="left", fontsize=10)
+        fig.legend(handles=handles, frameon=False, fontsize=7, loc="upper left", ncol=len(handles),
+                   bbox_to_anchor=(0.0, 0.95))
+        fig._detente_top = 0.9  # room for the title and the key
     else:
+        handles = [Line2D([], [], color=colour[s], linewidth=1.7, label=s) for s in shown] + handles[2:]
+        axes[0].legend(handles=handles, frameon=True, framealpha=0.85, edgecolor="none", fontsize=7,
+                       loc="upper left")
         axes[0].set_title(title or label(metric), loc="left", fontsize=10)
     return axes[0]
 
@@ -216,7 +241,8 @@ def exceedance_chart(results, date: str | None = None, ax=None):
     ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0, symbol=" %"))
     ax.set_xlabel(f"warheads averted by {date} (at least)")
     ax.set_ylabel("chance")
-    ax.set_title(f"Chance a deal averts at least N warheads by {date}", loc="left", fontsize=10)
+    ax.set_title(f"Share of modelled futures in which a deal averts at least N warheads by {date}", loc="left",
+                 fontsize=10)
     ax.grid(color="0.92")
     ax.legend(frameon=True, framealpha=0.85, edgecolor="none", fontsize=7, loc="upper right")
     return ax
@@ -240,7 +266,8 @@ def backtest_chart(results, rows, metric: str, ax=None):
     ax.fill_between(x, band[:, 1], band[:, 3], color="0.55", alpha=0.32, linewidth=0, label="model 25–75 %")
     ax.plot(x, band[:, 2], color="0.25", linewidth=1.4, label="model median")
     publishers = list(dict.fromkeys(mine["publisher"]))
-    colour = colours(publishers)
+    every = sorted(set(rows["publisher"]))  # the same colour for a publisher in every chart
+    colour = {p: PUBLISHERS[every.index(p) % len(PUBLISHERS)] for p in publishers}
     for k, publisher in enumerate(publishers):
         sub = mine[mine["publisher"] == publisher]
         when = (np.array(sub["date"], dtype="datetime64[M]").astype("datetime64[D]")
@@ -251,6 +278,7 @@ def backtest_chart(results, rows, metric: str, ax=None):
         ax.errorbar(when, mid, yerr=[mid - low, np.where(np.isfinite(high), high - mid, 0.0)], fmt="o",
                     markersize=3, capsize=2, color=colour[publisher], linewidth=1.1, label=publisher)
     ax.set_title(f"{label(metric)}: the history against published estimates", loc="left", fontsize=10)
+    ax.set_ylabel(axis_label(metric))
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", color="0.9")
     ax.legend(frameon=False, fontsize=7, loc="upper left", ncol=2)
@@ -281,10 +309,10 @@ def probability_chart(results, event: str = "in_force", ax=None):
 
 
 @styled
-def sensitivity_chart(sensitivity, ax=None, owners: dict[str, str] | None = None):
+def sensitivity_chart(sensitivity, ax=None, owners: dict[str, str] | None = None, colour: str = PALETTE[0]):
     """Horizontal bars of each listed input's indices: Sobol' total (and first-order) with their
     95 % intervals, or PAWN against its chance level. Inputs are named in plain words
-    (``owners``: facility id → name)."""
+    (``owners``: facility id → name); ``colour``: the scenario's."""
     table = sensitivity.table
     if ax is None:
         ax = new_axes(7.2, 0.45 * max(len(table), 1) + 1.1)
@@ -292,10 +320,12 @@ def sensitivity_chart(sensitivity, ax=None, owners: dict[str, str] | None = None
     names = [textwrap.fill(textwrap.shorten(describe(n, owners).label, 90, placeholder="…"), 46,
                            break_on_hyphens=False) if "." in n else n for n in table["input"]]
     if sensitivity.method == "PAWN":
-        ax.barh(y, table["PAWN"], color=PALETTE[0])
+        ax.barh(y, table["PAWN"], color=colour)
         if len(table):
             ax.axvline(float(table["threshold"].iloc[0]), color="0.4", linestyle=":", linewidth=1)
-        ax.set_xlabel("PAWN index (median KS distance; dotted: the 1 % chance level)")
+        ax.set_xlabel("how far the outcome's distribution moves as this input varies\n"
+                      "(PAWN: median Kolmogorov–Smirnov distance; dotted: chance alone exceeds it 1 % of the time)",
+                      fontsize=8)
     else:
         ax.barh(y + 0.2, table["ST"], height=0.4, xerr=table["ST_conf"], color=PALETTE[0], label="total")
         ax.barh(y - 0.2, table["S1"], height=0.4, xerr=table["S1_conf"], color=PALETTE[1], label="first-order")
@@ -303,8 +333,8 @@ def sensitivity_chart(sensitivity, ax=None, owners: dict[str, str] | None = None
         ax.legend(frameon=False, fontsize=8, loc="lower right")
     ax.set_yticks(y, names, fontsize=7.5)
     ax.axvline(0, color="0.3", linewidth=0.8)
-    ax.set_title(textwrap.fill(f"What drives the {sensitivity.outcome}", 70, break_on_hyphens=False), loc="left",
-                 fontsize=10)
+    outcome = sensitivity.outcome[:1].lower() + sensitivity.outcome[1:]
+    ax.set_title(textwrap.fill(f"What drives the {outcome}", 64, break_on_hyphens=False), loc="left", fontsize=10)
     return ax
 
 
@@ -377,7 +407,7 @@ def _layout(fig) -> None:
     """Tight layout, leaving room for the credit line; once per figure (``save`` then ``svg``)."""
     credited = any(t.get_gid() == CREDIT for t in fig.texts)
     if getattr(fig, "_detente_layout", None) != credited:
-        fig.tight_layout(rect=(0, 0.035 if credited else 0, 1, 1))
+        fig.tight_layout(rect=(0, 0.035 if credited else 0, 1, getattr(fig, "_detente_top", 1)))
         fig._detente_layout = credited
 
 

@@ -29,10 +29,11 @@ from pyproj import Geod, Proj
 from ..errors import InputError
 from ..inputs.missiles import MissileForce, load_missiles
 from .charts import styled
-from .palette import PALETTE, colours
+from .palette import colours
 
 QUANTILES = (0.05, 0.5, 0.95)
-CLASS_COLOUR = {"srbm": PALETTE[5], "mrbm": PALETTE[6], "slbm": PALETTE[4], "irbm": PALETTE[2], "icbm": PALETTE[0]}
+# missile classes in greys, dark for long range, so they never read as a scenario's colour
+CLASS_COLOUR = {"srbm": "#9a9a9a", "mrbm": "#7a7a7a", "slbm": "#5c5c5c", "irbm": "#3d3d3d", "icbm": "#1a1a1a"}
 CMAP = "viridis"  # perceptually uniform and readable under the common colour-vision deficiencies
 LAND, OCEAN, COAST, BORDER = "#e3e1da", "#f4f7fa", "#8f8c84", "#b9b6ad"
 RESOLUTION = "c"  # GSHHG crude: ample at this scale, and fast

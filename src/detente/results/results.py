@@ -102,6 +102,12 @@ class Results:
         """The warhead designs the profile tracks (empty if none)."""
         return self._labels("design")
 
+    def title(self, scenario: str) -> str:
+        """A scenario's title in plain words (its name, for files written before titles were kept)."""
+        if "scenario_title" not in self.dataset.coords:
+            return scenario
+        return str(self.dataset["scenario_title"].sel(scenario=scenario).values)
+
     def start(self, scenario: str) -> str:
         """A scenario's start month, ``"YYYY-MM"``."""
         return str(self.dataset["start"].sel(scenario=scenario).values)[:7]
@@ -397,7 +403,8 @@ class Results:
             raise InputError(f"not Détente results of schema {SCHEMA!r}", file=str(path))
         dataset = dataset.drop_vars([n for n in dataset.data_vars if "derived" in dataset[n].attrs])
         dataset = dataset.drop_dims([d for d in ("quantile",) if d in dataset.dims])
-        for name in ("scenario", "region", "parameter", "parameter_spec", "parameter_unit", "region_name", "facility",
+        for name in ("scenario", "scenario_title", "region", "parameter", "parameter_spec", "parameter_unit",
+                     "region_name", "facility",
                      "facility_name", "design", "design_name", "missile_class"):
             if name in dataset.coords and dataset[name].dtype.kind == "O":
                 dataset[name] = dataset[name].astype(str)

@@ -26,6 +26,8 @@ def number(value: float | None, unit: str = "") -> str:
         text = f"{value:,.0f}"
     else:
         text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.1f}"
+    if text.startswith("-") and not any(c in "123456789" for c in text):
+        text = text[1:]  # "-0.0" after rounding is 0
     return text.replace("-", "−")  # a true minus sign
 
 
