@@ -181,7 +181,11 @@ def fan_chart(results, metric: str, ax=None, since: str | None = "auto", title: 
         fig.suptitle(title or label(metric), x=0.01, ha="left", fontsize=10)
         fig.legend(handles=handles, frameon=False, fontsize=7, loc="upper left", ncol=len(handles),
                    bbox_to_anchor=(0.0, 0.95))
-        fig._detente_top = 0.9  # room for the title and the key
+        width, height = fig.get_size_inches()  # fixed margins in inches: tight_layout costs a draw per figure
+        fig.subplots_adjust(left=0.62 / width, right=1 - 0.22 / width, bottom=0.5 / height, top=1 - 0.95 / height,
+                            wspace=0.12, hspace=0.45)
+        fig._detente_layout = any(t.get_gid() == CREDIT for t in fig.texts)
+        fig._detente_fixed = True
     else:
         handles = [Line2D([], [], color=colour[s], linewidth=1.7, label=s) for s in shown] + handles[2:]
         axes[0].legend(handles=handles, frameon=True, framealpha=0.85, edgecolor="none", fontsize=7,
@@ -404,10 +408,13 @@ def robustness_chart(robustness, ax=None):
 
 
 def _layout(fig) -> None:
-    """Tight layout, leaving room for the credit line; once per figure (``save`` then ``svg``)."""
+    """Tight layout, leaving room for the credit line; once per figure (``save`` then ``svg``); none
+    for figures drawn with fixed margins."""
     credited = any(t.get_gid() == CREDIT for t in fig.texts)
+    if getattr(fig, "_detente_fixed", False):  # margins already leave room for the credit line
+        return
     if getattr(fig, "_detente_layout", None) != credited:
-        fig.tight_layout(rect=(0, 0.035 if credited else 0, 1, getattr(fig, "_detente_top", 1)))
+        fig.tight_layout(rect=(0, 0.035 if credited else 0, 1, 1))
         fig._detente_layout = credited
 
 

@@ -234,9 +234,13 @@ def _panel(ax, scenario: str, date: str, table: pd.DataFrame, site, base: _Base,
     """One scenario's map; returns the region markers (for the colour bar)."""
     x0, x1, y0, y1 = box
     ax.set_facecolor(OCEAN)
-    ax.add_collection(PolyCollection(_inside(base.land, box), facecolors=LAND, edgecolors="none", zorder=0))
-    ax.add_collection(LineCollection(_inside(base.coast, box), colors=COAST, linewidths=0.45, zorder=1))
-    ax.add_collection(LineCollection(_inside(base.borders, box), colors=BORDER, linewidths=0.3, zorder=1))
+    # the base map as pixels in vector output (a few hundred kB instead of megabytes of coastline)
+    ax.add_collection(PolyCollection(_inside(base.land, box), facecolors=LAND, edgecolors="none", zorder=0,
+                                     rasterized=True))
+    ax.add_collection(LineCollection(_inside(base.coast, box), colors=COAST, linewidths=0.45, zorder=1,
+                                     rasterized=True))
+    ax.add_collection(LineCollection(_inside(base.borders, box), colors=BORDER, linewidths=0.3, zorder=1,
+                                     rasterized=True))
     regions = table[table["kind"] == "region"]
     proj = Proj(proj="aeqd", lat_0=site.lat, lon_0=site.lon, datum="WGS84", units="m")
     rx, ry = proj(regions["lon"].to_numpy(), regions["lat"].to_numpy())
