@@ -145,3 +145,21 @@ def test_serve_refuses_bad_addresses_before_starting(monkeypatch, capsys, args, 
     code, _, err = run_cli(monkeypatch, capsys, *args)
     assert code == 2 and field in err and "Traceback" not in err
 
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("DETENTE_MAX_SAMPLES", "lots"), ("DETENTE_MAX_SAMPLES", "0"), ("DETENTE_MAX_RUNS", "-1"),
+    ("DETENTE_MAX_RUNS", "1000"), ("DETENTE_MAX_BODY", "1e6"), ("DETENTE_MAX_BODY", "10"),
+])
+def test_serve_refuses_bad_limits_in_the_environment_before_starting(monkeypatch, capsys, tmp_path, name, value):
+    """A bad DETENTE_MAX_* value is an input error (exit 2) naming that setting, before uvicorn runs."""
+    import uvicorn
+
+    def never(*args, **kwargs):
+        raise AssertionError("the server started")
+    monkeypatch.setattr(uvicorn, "run", never)
+    monkeypatch.setenv(name, value)
+    code, _, err = run_cli(monkeypatch, capsys, "serve", "--port", "8765", "--data-dir", str(tmp_path))
+    assert code == 2 and name in err and "Traceback" not in err
+    others = {"DETENTE_MAX_SAMPLES", "DETENTE_MAX_BODY", "DETENTE_MAX_RUNS"} - {name}
+    assert not any(other in err for other in others)

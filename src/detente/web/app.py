@@ -318,12 +318,22 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: Path | None = Non
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
+# the environment's limits and the range each may take: samples per run, request body (bytes), concurrent runs
+ENV_LIMITS = {"DETENTE_MAX_SAMPLES": (1, 10**8), "DETENTE_MAX_BODY": (1_024, 10**8), "DETENTE_MAX_RUNS": (1, 64)}
+
+
 def _env_int(name: str, default: int) -> int:
+    """A whole-number setting from the environment (``_`` or ``,`` as thousands separators allowed),
+    within :data:`ENV_LIMITS`; a bad value is an input error naming the setting."""
     value = os.environ.get(name)
     if not value:
         return default
+    low, high = ENV_LIMITS[name]
     try:
-        return int(value.replace("_", "").replace(",", ""))
+        number = int(value.strip().replace("_", "").replace(",", ""))
     except ValueError:
-        raise SystemExit(f"error: {name}={value!r} is not a whole number") from None
+        raise InputError(f"{value!r} is not a whole number", field=name) from None
+    if not low <= number <= high:
+        raise InputError(f"{number:,} is outside {low:,} to {high:,}", field=name)
+    return number
 
