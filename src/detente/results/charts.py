@@ -73,6 +73,11 @@ def credit(fig_or_ax, attrs: dict) -> None:
              ha="left", va="bottom", gid=CREDIT)
 
 
+def first_start(results) -> np.datetime64:
+    """The earliest scenario start: where the shared history ends."""
+    return min(np.datetime64(results.start(s), "M") for s in results.scenarios)
+
+
 def _x(dates: np.ndarray):
     return dates.astype("datetime64[D]").astype(object)
 
@@ -86,7 +91,7 @@ def window(results, since: str | None = "auto") -> np.datetime64:
         return first
     if since != "auto":
         return max(first, np.datetime64(since, "M"))
-    start = min(np.datetime64(results.start(s), "M") for s in results.scenarios)
+    start = first_start(results)
     future = (np.datetime64(results.months[-1], "M") - start).astype(int)
     return max(first, start - max(future, 120))
 
@@ -106,7 +111,7 @@ def fan_chart(results, metric: str, ax=None, since: str | None = "auto", title: 
     q = results.quantiles(metric)
     dates = np.array(results.months, dtype="datetime64[M]")
     first = window(results, since)
-    start = min(np.datetime64(results.start(s), "M") for s in results.scenarios)
+    start = first_start(results)
     shown = [s for s in results.scenarios if np.isfinite(q.sel(scenario=s).values[dates >= start, 2]).any()]
     colour = colours(results.scenarios, results.baseline)
     if ax is None:
@@ -297,7 +302,7 @@ def probability_chart(results, event: str = "in_force", ax=None):
     p = results.probability(event)
     dates = np.array(results.months, dtype="datetime64[M]")
     colour = colours(results.scenarios, results.baseline)
-    first = min(np.datetime64(results.start(s), "M") for s in results.scenarios)
+    first = first_start(results)
     keep = dates >= first
     for scenario in results.scenarios:
         values = p.sel(scenario=scenario).values[keep]

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Annulus, Circle, Patch
 from matplotlib.ticker import PercentFormatter
-from pyproj import Geod, Proj
+from pyproj import Proj
 
 from ..errors import InputError
 from ..inputs.missiles import MissileForce, load_missiles
@@ -38,7 +38,6 @@ CMAP = "viridis"  # perceptually uniform and readable under the common colour-vi
 LAND, OCEAN, COAST, BORDER = "#e3e1da", "#f4f7fa", "#8f8c84", "#b9b6ad"
 RESOLUTION = "c"  # GSHHG crude: ample at this scale, and fast
 JUMP_M = 2.5e6  # a step this long between vertices is a wrap near the antipode: split the line there
-_GEOD = Geod(ellps="WGS84")
 _HALO = [patheffects.withStroke(linewidth=2.4, foreground="white")]
 _COLUMNS = ["scenario", "date", "kind", "id", "name", "lat", "lon", "distance_km", "p_arrive", "missile_class",
             "type", "lead", "range_p5_km", "range_p50_km", "range_p95_km"]
@@ -109,7 +108,7 @@ def reach_table(results, date: str | None = None, scenarios: list[str] | None = 
     names = _scenarios(results, scenarios)
     date = _date(results, names, date)
     force = _force(results)
-    site, where = force.launch_site, {r.id: r for r in force.regions}
+    where = {r.id: r for r in force.regions}
     ranges = class_ranges(results)
     rows = []
     for scenario in names:
@@ -118,10 +117,9 @@ def reach_table(results, date: str | None = None, scenarios: list[str] | None = 
             if region is None:
                 raise InputError(f"region {rid!r} of the run is not in the {results.attrs.get('profile')} missile "
                                  "evidence", field="regions")
-            metres = _GEOD.inv(site.lon, site.lat, region.lon, region.lat)[2]
             p = float(results.p_arrive(rid).sel(scenario=scenario, date=np.datetime64(date, "M")).values)
             rows.append({"scenario": scenario, "date": date, "kind": "region", "id": rid, "name": region.name,
-                         "lat": region.lat, "lon": region.lon, "distance_km": metres / 1000.0, "p_arrive": p})
+                         "lat": region.lat, "lon": region.lon, "distance_km": force.distance_km(region), "p_arrive": p})
         rows += [{"scenario": scenario, "date": date, "kind": "class", "id": r["missile_class"],
                   "name": r["missile_class"].upper(), **r} for r in ranges.to_dict(orient="records")]
     return pd.DataFrame(rows, columns=_COLUMNS)

@@ -318,7 +318,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: Path | None = Non
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
-# the environment's limits and the range each may take: samples per run, request body (bytes), concurrent runs
+# the environment's limits and the range each may take (judgement: 10⁸ samples is about 10 GiB of
+# per-sample values at the horizon; a body under 1 KiB cannot hold a scenario; 64 runs is beyond
+# any machine's cores): samples per run, request body (bytes), concurrent runs
 ENV_LIMITS = {"DETENTE_MAX_SAMPLES": (1, 10**8), "DETENTE_MAX_BODY": (1_024, 10**8), "DETENTE_MAX_RUNS": (1, 64)}
 
 
