@@ -4,6 +4,7 @@ helpers and the conformance battery, and the bugs the old floor plan let in."""
 from __future__ import annotations
 
 import ast
+import html
 import json
 import re
 import subprocess
@@ -134,7 +135,8 @@ def test_editor_offers_only_flight_classes_that_validate(tmp_path):
 
     app = create_app(tmp_path / "data")
     page = TestClient(app).get("/editor").text
-    offered = re.findall(r'name="flight_classes" value="(\w+)"', page)
+    words = re.search(r'<script type="application/json" id="vocabulary">(.*?)</script>', page, re.S)[1]
+    offered = json.loads(html.unescape(words))["classes"]
     assert offered and "slv" not in offered
     for missile_class in offered:
         text = {"name": "x", "title": "x", "start": "2027-01", "phases": [{

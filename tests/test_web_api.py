@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import xarray as xr
+import yaml
 
 import detente
 from detente.inputs.scenario import bundled_scenarios
@@ -415,7 +416,14 @@ def test_pages_render_without_javascript_or_external_resources(shared):
         page = client.get(path)
         assert page.status_code == 200, path
         assert page.headers["content-type"].startswith("text/html")
-        assert "<script" not in page.text, path  # only an unfinished run's page polls
+        scripts = re.findall(r"<script[^>]*>", page.text)
+        if path.startswith("/editor"):  # the builder, over a YAML form that works without it
+            assert scripts == ['<script type="application/json" id="vocabulary">',
+                               f'<script nonce="{page.headers["content-security-policy"].split("nonce-")[1][:16]}" '
+                               'src="/static/builder.js">'], path
+            assert '<form method="post" action="/editor"' in page.text and 'id="yaml"' in page.text
+        else:
+            assert not scripts, path  # only an unfinished run's page polls
         assert not re.search(r'<(link|script|img|iframe)[^>]+(src|href)="(https?:)?//', page.text), path
         assert "'nonce-" in page.headers.get("content-security-policy", "'nonce-") and page.headers[
             "x-content-type-options"] == "nosniff"
@@ -458,24 +466,44 @@ def test_editor_shows_errors_inline_and_saves(client):
     assert "name: my-deal" in client.get("/editor?name=my-deal").text
 
 
-def test_form_builds_a_valid_scenario(client):
-    form = {"name": "form-deal", "title": "From the form", "start": "2027-06", "phase_name": "Freeze",
-            "duration_low": "3", "duration_high": "9", "facility_measure": "dismantle",
-            "facilities": ["yongbyon-5mwe", "kangson"], "test_moratorium": "on", "flight_classes": ["icbm", "irbm"],
-            "sanctions": ["coal", "labour"], "incentives": ["food-aid", "end-of-war"], "verifier": "IAEA",
-            "detect_low": "0.4", "detect_high": "0.8", "dispute_low": "0", "dispute_high": "0.05",
-            "lag_low": "1", "lag_high": "1"}
-    page = client.post("/editor/form", data=form)
-    assert page.status_code == 200 and "Built form-deal" in page.text
-    text = re.search(r'<textarea id="yaml" name="yaml"[^>]*>(.*?)</textarea>', page.text, re.S)[1]
-    scenario_yaml = html.unescape(text)
-    assert client.post("/api/scenarios", json={"yaml": scenario_yaml}).status_code == 201
-    plain = client.get("/api/scenarios/form-deal").json()["plain"]["phases"][0]
-    assert plain["measures"][0] == ("Dismantle: Yongbyon 5 MWe graphite-moderated reactor; "
-                                    "Kangson (Chollima) enrichment plant")
-    assert "Food aid" in plain["incentives"] and plain["verification"][0].startswith("IAEA checks")
-    broken = client.post("/editor/form", data={**form, "duration_low": "-4"})
-    assert broken.status_code == 422 and "duration_months" in broken.text
+def test_draft_check_goes_both_ways_and_lists_every_problem(client):
+    from detente.inputs.vocabulary import INCENTIVE_KINDS, MEASURE_KINDS
+    from detente.web.builder import starter
+
+    page = client.get("/editor").text
+    words = json.loads(html.unescape(re.search(r'<script type="application/json" id="vocabulary">(.*?)</script>',
+                                               page, re.S)[1]))
+    assert [k for k, _ in words["measures"]] == list(MEASURE_KINDS)  # every kind offered, each with a label
+    assert [k for k, _ in words["incentives"]] == list(INCENTIVE_KINDS)
+    assert all(label and label != kind for kind, label in words["measures"] + words["incentives"])
+
+    first = client.post("/api/scenarios/draft", json={"yaml": starter()}).json()
+    assert first["valid"] and first["name"] == "my-deal" and first["problems"] == []
+    doc = first["document"]
+    assert doc["phases"][0]["measures"][0]["kind"] == "freeze"
+    doc["phases"][0]["duration_months"]["low"] = "abc"  # three mistakes: all come back at once
+    doc["phases"][0]["verification"][0]["detect_per_month"]["high"] = 90
+    doc["phases"].append({"id": "Bad", "name": "x", "start": {"at": "signature"},
+                          "duration_months": {"dist": "fixed", "value": 3, "judgement": True, "basis": "test"}})
+    back = client.post("/api/scenarios/draft", json={"document": doc}).json()
+    assert yaml.safe_load(back["yaml"]) == doc and not back["valid"]
+    fields = {p["field"]: p for p in back["problems"]}
+    assert set(fields) == {"phases[phase-1].duration_months", "phases[phase-1].verification[0].detect_per_month",
+                           "phases[Bad].id"}
+    assert "fraction from 0 to 1 (50 % is 0.5)" in fields["phases[phase-1].verification[0].detect_per_month"]["reason"]
+    assert "lower-case letters" in fields["phases[Bad].id"]["reason"]
+    assert back["yaml"].splitlines()[fields["phases[Bad].id"]["line"] - 1].strip() == "- id: Bad"
+
+    broken = client.post("/api/scenarios/draft", json={"yaml": "name: x\nphases: [\n"}).json()
+    assert broken["document"] is None and broken["problems"][0]["reason"].startswith("not valid YAML")
+    deep: dict = {}
+    node = deep
+    for _ in range(30):
+        node["x"] = {}
+        node = node["x"]
+    too_deep = client.post("/api/scenarios/draft", json={"document": deep}).json()
+    assert "nests more than 20 levels" in too_deep["problems"][0]["reason"]
+    assert client.post("/api/scenarios/draft", json={"yaml": "a: 1", "document": {}}).status_code == 422
 
 
 def test_run_form_and_results_pages(client):

@@ -14,12 +14,15 @@ class DetenteError(Exception):
 
 
 class InputError(DetenteError, ValueError):
-    """Bad input: names the file, the field path and the reason."""
+    """Bad input: names the file, the field path and the reason; ``problems`` lists every
+    (field, reason) found at once (the first is ``field`` and the head of ``reason``)."""
 
-    def __init__(self, reason: str, *, file: str | None = None, field: str | None = None):
+    def __init__(self, reason: str, *, file: str | None = None, field: str | None = None,
+                 problems: list[tuple[str | None, str]] | None = None):
         self.file = file
         self.field = field
         self.reason = reason
+        self.problems = problems if problems is not None else [(field, reason)]
         where = ": ".join(part for part in (file, field) if part)
         super().__init__(f"{where}: {reason}" if where else reason)
 

@@ -159,11 +159,33 @@ def validate(model: type[Model], data: Any, file: str, context: dict | None = No
     try:
         return model.model_validate(data, context=context)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            message = err["msg"].removeprefix("Value error, ")
-            problems.append((field_path(err["loc"], data), message))
+        problems = [(field_path(err["loc"], data), plain_message(err)) for err in exc.errors()]
         first_field, first_reason = problems[0]
         extra = "".join(f"\n  {f}: {r}" for f, r in problems[1:8])
         more = f"\n  … and {len(problems) - 8} more" if len(problems) > 8 else ""
-        raise InputError(first_reason + extra + more, file=file, field=first_field) from None
+        raise InputError(first_reason + extra + more, file=file, field=first_field, problems=problems) from None
+
+
+_ID_PATTERN = "^[a-z0-9][a-z0-9-]*$"
+
+
+def plain_message(err: dict) -> str:
+    """A pydantic error in plain words (the common kinds; the others as pydantic words them)."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind == "missing":
+        return "missing: this field is required"
+    if kind == "extra_forbidden":
+        return "not a field here (check its spelling and indentation)"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == _ID_PATTERN:
+        return "use lower-case letters, digits and dashes, starting with a letter or digit (e.g. phase-2)"
+    if kind == "union_tag_invalid":
+        return f"unknown {ctx.get('discriminator', 'kind').strip(chr(39))} {ctx.get('tag')!r}: choose one of " \
+               f"{ctx.get('expected_tags')}"
+    if kind == "literal_error":
+        return f"choose one of {ctx.get('expected')}"
+    bounds = {"less_than_equal": "at most", "less_than": "less than", "greater_than_equal": "at least",
+              "greater_than": "more than"}
+    if kind in bounds:
+        limit = next(iter(ctx.values()), None)
+        return f"must be {bounds[kind]} {limit}"
+    return err["msg"].removeprefix("Value error, ")

@@ -21,6 +21,9 @@ def within(low: float | None = None, high: float | None = None, tail: float = 0.
             raise ValueError("values must be numbers, not NaN")
         if low is not None and lo < low:
             raise ValueError(f"values must be ≥ {low:g}; this distribution reaches {lo:g}")
+        if high is not None and hi > high and (low, high) == (0, 1):
+            raise ValueError(f"a chance or share is a fraction from 0 to 1 (50 % is 0.5); this distribution "
+                             f"reaches {hi:g}")
         if high is not None and hi > high:
             raise ValueError(f"values must be ≤ {high:g}; this distribution reaches {hi:g}")
         return spec

@@ -5,13 +5,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..api import parameters
 from ..errors import Conflict, NotFound
 from ..inputs.bibliography import load_bibliography
 from ..months import format_month
 from ..results import tables
+from .builder import draft
 from .describe import describe
 from .jobs import Jobs
 from .service import Service
@@ -57,6 +58,21 @@ class Validation(BaseModel):
                                 description="what validates but probably does not say what was meant")
 
 
+class Problem(BaseModel):
+    field: str | None = Field(description="the field path, e.g. phases[phase-2].duration_months.low")
+    reason: str
+    line: int | None = Field(None, description="the YAML line the field is on")
+
+
+class DraftCheck(BaseModel):
+    yaml: str = Field(description="the draft as YAML")
+    document: dict | None = Field(description="the draft as a document (null when the YAML does not parse)")
+    valid: bool
+    problems: list[Problem] = Field(description="every problem found, each with its field")
+    name: str | None = None
+    phases: int | None = None
+
+
 class RunInfo(BaseModel):
     id: str
     scenarios: list[str]
@@ -99,6 +115,19 @@ def api_router(service: Service, jobs: Jobs) -> APIRouter:
         model_config = ConfigDict(extra="forbid")
         yaml: str = Field(max_length=limits.max_body, description="the scenario as YAML (see the README)",
                           examples=["name: my-deal\ntitle: My deal\nstart: 2027-01\nphases: []\n"])
+
+    class Draft(BaseModel):
+        model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+            {"yaml": "name: my-deal\ntitle: My deal\nstart: 2027-01\nphases: []\n"},
+            {"document": {"name": "my-deal", "title": "My deal", "start": "2027-01", "phases": []}}]})
+        yaml: str | None = Field(None, max_length=limits.max_body, description="the draft as YAML")
+        document: dict | None = Field(None, description="the draft as a document (what the YAML would parse to)")
+
+        @model_validator(mode="after")
+        def _one(self):
+            if (self.yaml is None) == (self.document is None):
+                raise ValueError("send exactly one of `yaml` or `document`")
+            return self
 
     class RunRequest(BaseModel):
         scenarios: list[Name] = Field(min_length=1, max_length=12, description="bundled or saved scenario names")
@@ -162,6 +191,12 @@ def api_router(service: Service, jobs: Jobs) -> APIRouter:
         """Check scenario YAML against the profile without saving it (422 says what is wrong)."""
         scenario = service.check(body.yaml)
         return _validation(scenario, service.warnings(scenario))
+
+    @router.post("/scenarios/draft", response_model=DraftCheck, tags=["scenarios"])
+    def check_draft(body: Draft):
+        """A draft as YAML and as a document, with every problem in it (the editor's builder keeps
+        its form and its YAML in step through this)."""
+        return draft(service.check, text=body.yaml, document=body.document)
 
     @router.post("/scenarios", response_model=Validation, status_code=201, tags=["scenarios"],
                  responses={409: {"model": Error, "description": "the name is taken"}})

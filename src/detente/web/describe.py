@@ -1,4 +1,4 @@
-"""Scenarios in plain words, the line of a YAML field an error names, and the editor's form."""
+"""Scenarios in plain words, and the line of a YAML field an error names."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from ..inputs.scenario import (
     ShipOut,
     TestSiteClosure,
 )
-from ..inputs.vocabulary import CTBT_STEPS, TEST_SITE_METHODS
 from ..months import format_month
 
 MORATORIA = {
@@ -226,103 +225,3 @@ def field_line(text: str, field: str | None) -> int | None:
                 line = nxt.start_mark.line + 1
         node = nxt
     return line
-
-
-# -- the editor's form ------------------------------------------------------------------------
-FORM_DEFAULTS = {
-    "name": "my-deal", "title": "My deal", "start": "2027-01", "description": "",
-    "phase_name": "First phase", "duration_low": "2", "duration_high": "8",
-    "facility_measure": "freeze", "facilities": ["yongbyon-5mwe", "yongbyon-rcl", "yongbyon-uep"],
-    "test_moratorium": True, "ctbt": "none", "test_site": "none", "flight_classes": ["icbm"],
-    "tension_reduction": False, "declaration": False,
-    "sanctions": ["textiles", "seafood"], "incentives": [],
-    "verifier": "IAEA", "detect_low": "0.5", "detect_high": "0.9", "dispute_low": "0.0", "dispute_high": "0.02",
-    "lag_low": "0", "lag_high": "2",
-}
-
-
-def _judged(low: float, high: float, basis: str) -> dict:
-    if low == high:
-        return {"dist": "fixed", "value": low, "judgement": True, "basis": basis}
-    return {"dist": "uniform", "low": low, "high": high, "judgement": True, "basis": basis}
-
-
-def form_values(form) -> dict:
-    """The editor form's fields (a multi-dict) with defaults for what is missing."""
-    out = dict(FORM_DEFAULTS)
-    for key, default in FORM_DEFAULTS.items():
-        if isinstance(default, list):
-            out[key] = [v for v in form.getlist(key) if isinstance(v, str)]
-        elif isinstance(default, bool):
-            out[key] = form.get(key) in ("on", "true", "1", "yes")
-        else:
-            value = form.get(key)
-            out[key] = value.strip() if isinstance(value, str) else default
-    return out
-
-
-def form_to_yaml(values: dict) -> str:
-    """A one-phase scenario from the form: facility measure, moratoria, relief, verification."""
-
-    def num(key: str) -> float:
-        try:
-            x = float(values[key])
-            return int(x) if x.is_integer() else x
-        except (TypeError, ValueError, OverflowError):
-            return values[key]  # left as typed: validation names the field
-
-    basis = "set in the Détente web form"
-    measures: list[dict] = []
-    facilities = list(values["facilities"])
-    if values["facility_measure"] in VERBS and facilities:
-        measures.append({"kind": values["facility_measure"], "facilities": facilities})
-    if values["test_moratorium"]:
-        measures.append({"kind": "test-moratorium"})
-    if values["ctbt"] in CTBT_STEPS:
-        measures.append({"kind": "ctbt", "step": values["ctbt"]})
-    if values["test_site"] in TEST_SITE_METHODS:
-        measures.append({"kind": "test-site-closure", "method": values["test_site"]})
-    if values["flight_classes"]:
-        measures.append({"kind": "flight-test-moratorium", "classes": list(values["flight_classes"])})
-    if values["tension_reduction"]:
-        measures.append({"kind": "tension-reduction"})
-    if values["declaration"]:
-        measures.append({"kind": "declaration"})
-    incentives: list[dict] = []
-    if values["sanctions"]:
-        incentives.append({"kind": "sanctions-relief", "sanctions": list(values["sanctions"])})
-    incentives += [{"kind": k} for k in values["incentives"] if k in INCENTIVES and k != "sanctions-relief"]
-    phase: dict = {
-        "id": "phase-1",
-        "name": values["phase_name"] or "First phase",
-        "start": {"at": "signature"},
-        "duration_months": _judged(num("duration_low"), num("duration_high"), basis),
-        "measures": measures,
-        "incentives": incentives,
-    }
-    if facilities and values["facility_measure"] in VERBS and values["verifier"]:
-        phase["verification"] = [{
-            "verifier": values["verifier"],
-            "facilities": facilities,
-            "detect_per_month": _judged(num("detect_low"), num("detect_high"), basis),
-            "dispute_per_month": _judged(num("dispute_low"), num("dispute_high"), basis),
-            "access_lag_months": _judged(num("lag_low"), num("lag_high"), basis),
-        }]
-    doc = {
-        "name": values["name"],
-        "title": values["title"] or values["name"],
-        "kind": "agreement",
-        "start": values["start"],
-        "phases": [phase],
-    }
-    if values["description"]:
-        doc = {**{k: doc[k] for k in ("name", "title", "kind")}, "description": values["description"],
-               **{k: doc[k] for k in ("start", "phases")}}
-    return yaml.dump(doc, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=100)
-
-
-class _PlainDumper(yaml.SafeDumper):
-    """No anchors or aliases: the editor refuses them."""
-
-    def ignore_aliases(self, data) -> bool:
-        return True

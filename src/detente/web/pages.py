@@ -17,12 +17,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ..errors import Conflict, InputError, NotFound, TooManyRuns
 from ..inputs.bibliography import load_bibliography
-from ..inputs.vocabulary import MISSILE_CLASSES
 from ..results import tables
 from ..results.results import Results
 from .analyses import KINDS, Shown, analyse
 from .api import parameter_rows, run_info
-from .describe import FORM_DEFAULTS, INCENTIVES, describe, field_line, form_to_yaml, form_values
+from .builder import starter, vocabulary
+from .describe import describe, field_line
 from .jobs import REPORT_LOCK, Jobs
 from .service import ANALYSES, Service
 from .store import FINISHED
@@ -125,7 +125,7 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
 
     # -- editor --------------------------------------------------------------------------
     def editor(request: Request, *, text: str, original: str = "", status: int = 200, error: InputError | None = None,
-               message: str | None = None, form: dict | None = None, builder_open: bool = False):
+               message: str | None = None):
         problem = None
         if error is not None:
             line = field_line(text, error.field)
@@ -135,13 +135,8 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
                 snippet = [(i + 1, lines[i], i + 1 == line) for i in range(max(0, line - 3), min(len(lines), line + 2))]
             problem = {"reason": error.reason, "field": error.field, "file": error.file, "line": line,
                        "snippet": snippet}
-        prof = service.profile
         return render(request, "editor.html", status, title="Scenario editor", text=text, original=original,
-                      problem=problem, message=message, form=form or FORM_DEFAULTS, builder_open=builder_open,
-                      facilities=[(f.id, f.name) for f in prof.facilities],
-                      sanctions=[(s.id, s.measure) for s in prof.sanctions],
-                      incentives=[(k, v) for k, v in INCENTIVES.items() if k != "sanctions-relief"],
-                      classes=MISSILE_CLASSES)
+                      problem=problem, message=message, vocabulary=vocabulary(service.profile))
 
     @router.get("/editor", response_class=HTMLResponse)
     def editor_page(request: Request, name: str | None = None, copy: str | None = None):
@@ -157,8 +152,8 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
                 return missing(request, f"There is no scenario named “{copy}”.")
             return editor(request, text=text.replace(f"name: {copy}", f"name: my-{copy}", 1),
                           message=f"A copy of {copy}: give it a name of your own, then save it.")
-        return editor(request, text=form_to_yaml(form_values(_Empty())), builder_open=True,
-                      message="A new scenario from the form's defaults: change the form or the YAML, validate, save.")
+        return editor(request, text=starter(),
+                      message="A new deal of one phase: change it in the form or in the YAML, then save it.")
 
     @router.post("/editor", response_class=HTMLResponse)
     async def editor_submit(request: Request):
@@ -185,21 +180,6 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
         return editor(request, text=text, original=original,
                       message=f"Valid: {scenario.name} — {len(scenario.phases)} phase(s), checked against the "
                               "profile. Save it to run it.")
-
-    @router.post("/editor/form", response_class=HTMLResponse)
-    async def editor_form(request: Request):
-        return await run_in_threadpool(editor_built, request, await request.form())
-
-    def editor_built(request: Request, form):
-        values = form_values(form)
-        text = form_to_yaml(values)
-        try:
-            scenario = service.check(text)
-        except InputError as exc:
-            return editor(request, text=text, status=422, error=exc, form=values, builder_open=True)
-        return editor(request, text=text, form=values, builder_open=True,
-                      message=f"Built {scenario.name} from the form and checked it. Edit the YAML if you like, "
-                              "then save it.")
 
     # -- runs ----------------------------------------------------------------------------
     def run_form(request: Request, status: int = 200, error: str | None = None, field: str | None = None,
@@ -397,17 +377,3 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
 
 def _comparable(store) -> list[dict]:
     return [run_info(r) for r in store.runs(50, "done") if r["baseline"]]
-
-
-class _Empty:
-    """An empty form: the editor's defaults."""
-
-    def get(self, key, default=None):
-        value = FORM_DEFAULTS.get(key)
-        if isinstance(value, bool):
-            return "on" if value else None
-        return value
-
-    def getlist(self, key):
-        return list(FORM_DEFAULTS.get(key) or [])
-

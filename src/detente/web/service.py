@@ -284,7 +284,8 @@ def _entry(sc: Scenario, *, bundled: bool, updated_at: str | None = None) -> dic
 
 def _relabel(exc: InputError, path: str, label: str) -> InputError:
     file = label if exc.file in (None, path) else exc.file
-    return InputError(exc.reason.replace(path, label), file=file, field=exc.field)
+    return InputError(exc.reason.replace(path, label), file=file, field=exc.field,
+                      problems=[(f, r.replace(path, label)) for f, r in exc.problems])
 
 
 def _token() -> str:
