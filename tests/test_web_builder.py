@@ -146,3 +146,20 @@ def test_yaml_edits_move_the_form_and_problems_show_at_their_fields(page):
     expect(page.locator("#builder-form")).to_have_attribute("disabled", "")
     expect(field(page, "title")).to_be_disabled()
     assert page.locator("#yaml").input_value() == "name: my-deal\nphases: [\n"
+
+
+def test_a_bundled_deal_passes_through_the_form_unchanged_and_a_rewrite_can_be_undone(page):
+    page.goto(page.base + "/editor?copy=stanford-roadmap")
+    expect(page.locator(".phase-card")).to_have_count(4)
+    settled(page, "Valid: my-stanford-roadmap, 4 phases")
+    before = page.locator("#yaml").input_value()
+    assert "#" in before  # the bundled file has comments
+    title = field(page, "title")
+    title.fill(title.input_value() + "!")
+    title.fill(title.input_value()[:-1])
+    settled(page, "Valid: my-stanford-roadmap, 4 phases")
+    after = page.locator("#yaml").input_value()
+    assert yaml.safe_load(after) == yaml.safe_load(before) and after != before  # same deal, comments gone
+    page.get_by_role("button", name="Undo the rewrite").click()
+    expect(page.locator("#yaml")).to_have_value(before)
+    settled(page, "Valid: my-stanford-roadmap, 4 phases")

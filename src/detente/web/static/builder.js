@@ -53,6 +53,9 @@
             (o) => !options.some(([x]) => x === o))));
         }}}), " ", text)));
   }
+  const isMap = (x) => x !== null && typeof x === "object" && !Array.isArray(x);
+  const unreadable = (field) => h("p", {class: "note", "data-field": field}, `${field} is not a mapping of fields: edit it in the YAML.`);
+  const phases = () => (Array.isArray(doc.phases) ? doc.phases : []);
   const key = (item, i) => (item && typeof item === "object" && item.id !== undefined && item.id !== null ? item.id : i);
   const set = (obj, k, v) => { if (v === "" || v === null || v === undefined || (Array.isArray(v) && !v.length && k !== "measures")) delete obj[k]; else obj[k] = v; };
 
@@ -182,6 +185,7 @@
     if (kind === "confidence-building") return {action: (V.steps.dprk[0] || [""])[0]};
     return {};
   }
+  const incentiveDefaults = (kind) => (kind === "sanctions-relief" ? {sanctions: []} : kind === "confidence-building" ? {action: (V.steps.us[0] || [""])[0]} : {});
   const facilityOptions = V.facilities.map(([id, name]) => [id, name]);
   const siteOptions = V.sites.map((s) => [s, s]);
   const classOptions = V.classes.map((c) => [c, c.toUpperCase()]);
@@ -273,12 +277,12 @@
   }
 
   function measureIds() {
-    return doc.phases.flatMap((p) => (p.measures || []).filter((m) => m && m.id).map((m) => [m.id, `${m.id} (${measureLabel[m.kind] || m.kind})`]));
+    return phases().flatMap((p) => (p.measures || []).filter((m) => m && m.id).map((m) => [m.id, `${m.id} (${measureLabel[m.kind] || m.kind})`]));
   }
 
   function incentiveCard(phase, g, i, field) {
     const kindSel = select(V.incentives, g.kind, (v) => {
-      phase.incentives[i] = {kind: v, ...(v === "sanctions-relief" ? {sanctions: []} : v === "confidence-building" ? {action: (V.steps.us[0] || [""])[0]} : {})};
+      phase.incentives[i] = {kind: v, ...incentiveDefaults(v)};
       restructure();
     }, {"aria-label": `Incentive ${i + 1}: kind`, "data-field": `${field}.kind`});
     const body = [kindSel];
@@ -310,9 +314,9 @@
 
   // -- phases ---------------------------------------------------------------------------------
   function startFields(p, i, field) {
-    const st = p.start && typeof p.start === "object" ? p.start : (p.start = {at: "signature"});
+    const st = isMap(p.start) ? p.start : {};
     const how = st.after !== undefined ? "after" : st.date !== undefined ? "date" : "signature";
-    const others = doc.phases.filter((q, j) => j !== i && q && q.id).map((q) => [q.id, `${q.id}: ${q.name || ""}`]);
+    const others = phases().filter((q, j) => j !== i && q && q.id).map((q) => [q.id, `${q.id}: ${q.name || ""}`]);
     const box = h("div", {class: "start", "data-field": `${field}.start`});
     box.append(label("Starts", select([["signature", "at signature"], ["after", "after another phase is complete and verified"], ["date", "on a date"]], how, (v) => {
       p.start = v === "after" ? {after: (others[others.length - 1] || [""])[0]} : v === "date" ? {date: doc.start || ""} : {at: "signature"};
@@ -328,7 +332,6 @@
 
   function phaseCard(p, i) {
     const field = `phases[${key(p, i)}]`;
-    for (const list of ["measures", "incentives", "verification"]) if (!Array.isArray(p[list])) p[list] = [];
     const move = (d) => { const j = i + d; [doc.phases[i], doc.phases[j]] = [doc.phases[j], doc.phases[i]]; restructure(); };
     const box = h("fieldset", {class: "phase-card", "data-field": field},
       h("legend", {}, `Phase ${i + 1}${p.name ? `: ${p.name}` : ""}`),
@@ -342,16 +345,15 @@
       startFields(p, i, field),
       spec(p, "duration_months", `${field}.duration_months`, MONTHS, {title: "Implementation takes"}));
     const section = (title, list, make, adder) => h("div", {class: "part", "data-field": `${field}.${list}`}, h("h4", {}, title),
-      p[list].map((x, j) => make(p, x, j, `${field}.${list}[${key(x, j)}]`)), adder);
+      (Array.isArray(p[list]) ? p[list] : []).map((x, j) => (isMap(x) ? make(p, x, j, `${field}.${list}[${key(x, j)}]`)
+        : unreadable(`${field}.${list}[${j}]`))), adder);
+    const add = (list, item) => { if (!Array.isArray(p[list])) p[list] = []; p[list].push(item); restructure(); };
     box.append(
-      section("North Korea does", "measures", measureCard, addRow(V.measures, "a measure…", (k) => { p.measures.push({kind: k, ...measureDefaults(k)}); restructure(); })),
-      section("In return", "incentives", incentiveCard, addRow(V.incentives, "an incentive…", (k) => {
-        p.incentives.push({kind: k, ...(k === "sanctions-relief" ? {sanctions: []} : k === "confidence-building" ? {action: (V.steps.us[0] || [""])[0]} : {})}); restructure();
-      })),
+      section("North Korea does", "measures", measureCard, addRow(V.measures, "a measure…", (k) => add("measures", {kind: k, ...measureDefaults(k)}))),
+      section("In return", "incentives", incentiveCard, addRow(V.incentives, "an incentive…", (k) => add("incentives", {kind: k, ...incentiveDefaults(k)}))),
       section("Verification", "verification", verificationCard, h("button", {type: "button", class: "small", on: {click: () => {
-        const named = [...new Set(p.measures.flatMap((m) => (FACILITY_KINDS.includes(m.kind) && m.facilities) || []))];
-        p.verification.push({verifier: "IAEA", facilities: named, detect_per_month: judged(0.5, 0.9), dispute_per_month: judged(0, 0.02), access_lag_months: judged(0, 2)});
-        restructure();
+        const named = [...new Set((p.measures || []).flatMap((m) => (FACILITY_KINDS.includes(m.kind) && m.facilities) || []))];
+        add("verification", {verifier: "IAEA", facilities: named, detect_per_month: judged(0.5, 0.9), dispute_per_month: judged(0, 0.02), access_lag_months: judged(0, 2)});
       }}}, "Add verification")));
     return box;
   }
@@ -359,16 +361,17 @@
   function renamePhase(p, id) {
     const old = p.id;
     p.id = id;
-    for (const q of doc.phases) if (q && q.start && q.start.after === old && old) q.start.after = id;
+    for (const q of phases()) if (q && q.start && q.start.after === old && old) q.start.after = id;
     restructure();
   }
   function removePhase(i) {
     const gone = doc.phases[i].id;
     doc.phases.splice(i, 1);
-    for (const q of doc.phases) if (q.start && q.start.after === gone) q.start = {at: "signature"};
+    for (const q of doc.phases) if (q && q.start && q.start.after === gone) q.start = {at: "signature"};
     restructure();
   }
   function addPhase() {
+    if (!Array.isArray(doc.phases)) doc.phases = [];
     const ids = new Set(doc.phases.map((p) => p.id));
     let n = doc.phases.length + 1;
     while (ids.has(`phase-${n}`)) n++;
@@ -389,7 +392,6 @@
   // -- the whole form -------------------------------------------------------------------------
   function render() {
     const focus = document.activeElement && root.contains(document.activeElement) ? document.activeElement.getAttribute("data-field") : null;
-    if (!Array.isArray(doc.phases)) doc.phases = [];
     const deal = h("fieldset", {class: "deal", "data-field": ""}, h("legend", {}, "The deal"),
       h("div", {class: "row"},
         label("Name", text(doc.name, (v) => { doc.name = v.trim(); changed(); }, {"data-field": "name", size: 16, "aria-describedby": "name-hint"})),
@@ -401,21 +403,21 @@
         label("Projected for", h("input", {type: "number", min: 1, max: 60, value: doc.horizon_years ?? "", placeholder: "15", "data-field": "horizon_years",
           on: {input: (e) => { set(doc, "horizon_years", e.target.value === "" ? "" : Number(e.target.value)); changed(); }}}), "years")),
       label("Description", text(doc.description, (v) => { set(doc, "description", v); changed(); }, {"data-field": "description", class: "wide"})));
-    const phases = h("div", {class: "phases", "data-field": "phases"}, h("h3", {}, `Phases (${doc.phases.length})`),
-      doc.phases.map((p, i) => phaseCard(p, i)),
+    const phaseList = h("div", {class: "phases", "data-field": "phases"}, h("h3", {}, `Phases (${phases().length})`),
+      phases().map((p, i) => (isMap(p) ? phaseCard(p, i) : unreadable(`phases[${i}]`))),
       h("button", {type: "button", id: "add-phase", on: {click: addPhase}}, "Add a phase"));
-    if (!Array.isArray(doc.triggers)) doc.triggers = [];
+    const listed = Array.isArray(doc.triggers) ? doc.triggers : [];
     const triggers = h("div", {class: "part", "data-field": "triggers"}, h("h3", {}, "Outside events that may end it"),
-      doc.triggers.map((t, i) => triggerCard(t, i, `triggers[${key(t, i)}]`)),
-      doc.triggers.length < V.max_triggers ? h("button", {type: "button", class: "small", on: {click: () => {
+      listed.map((t, i) => (isMap(t) ? triggerCard(t, i, `triggers[${key(t, i)}]`) : unreadable(`triggers[${i}]`))),
+      listed.length < V.max_triggers ? h("button", {type: "button", class: "small", on: {click: () => {
+        if (!Array.isArray(doc.triggers)) doc.triggers = [];
         doc.triggers.push({id: `trigger-${doc.triggers.length + 1}`, event: "satellite launch", rate_per_year: judged(0.2, 1), p_breach: judged(0.2, 0.6)});
         restructure();
       }}}, "Add an outside event") : null);
-    if (!doc.triggers.length) delete doc.triggers;
     const units = h("p", {class: "units"}, "Chances in ",
       h("label", {class: "inline"}, h("input", {type: "radio", name: "chance-unit", value: "percent", checked: percent, on: {change: () => { percent = true; render(); }}}), " percent"),
       h("label", {class: "inline"}, h("input", {type: "radio", name: "chance-unit", value: "fraction", checked: !percent, on: {change: () => { percent = false; render(); }}}), " fractions (0–1)"));
-    root.replaceChildren(h("fieldset", {id: "builder-form", class: "bare"}, units, deal, phases, triggers));
+    root.replaceChildren(h("fieldset", {id: "builder-form", class: "bare"}, units, deal, phaseList, triggers));
     if (focus !== null) { const el = root.querySelector(`[data-field="${CSS.escape(focus)}"]`); if (el) el.focus(); }
   }
 
