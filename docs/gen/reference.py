@@ -4,13 +4,16 @@ the bibliography. Run by mkdocs-gen-files; importing it only defines the page bu
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema
 
 from detente import parameters
-from detente.inputs.bibliography import load_bibliography
+from detente.inputs.behaviour import Values
+from detente.inputs.bibliography import EVIDENCE, load_bibliography
+from detente.inputs.loading import read_yaml
 from detente.inputs.profile import Profile, load_profile
 from detente.inputs.scenario import Incentive, Scenario
 from detente.metrics import METRICS
@@ -143,6 +146,11 @@ class Renderer:
         return "\n".join(parts)
 
 
+def profile_values() -> Values:
+    """The bundled profile's ``values`` table alone (reading it is quicker than loading the profile)."""
+    return Values.model_validate(read_yaml(Path(str(EVIDENCE / "profiles" / "dprk.yaml")))["values"])
+
+
 def _value(spec: Any) -> str:
     """A value from the profile's ``values`` table: its distribution and basis."""
     return f"Valued at {spec.describe()} million USD a year equivalent (judgement: {spec.basis})."
@@ -164,7 +172,7 @@ def scenario_page() -> str:
     schema = schema_of(Scenario)
     kinds = measure_kinds(schema)
     render = Renderer(schema, {**{name: "measures" for name in kinds.values()}, Incentive.__name__: "incentives"})
-    values = load_profile("dprk").values
+    values = profile_values()
     out = ["# Scenario files\n",
            "Generated from the JSON schema of `detente.inputs.scenario.Scenario` (pydantic), so it lists "
            "exactly what `detente validate` accepts; values are those of the bundled `dprk` profile. "
