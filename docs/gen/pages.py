@@ -4,6 +4,7 @@ mkdocs-literate-nav). Run by mkdocs-gen-files; importing it only defines the pag
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,8 +68,7 @@ def _headings(section: Section) -> dict[str, str]:
 
 def _relative(target: str, page: str) -> str:
     """``target`` (a path under the docs folder) relative to ``page``."""
-    depth = page.count("/")
-    return "../" * depth + target
+    return posixpath.relpath(target, posixpath.dirname(page) or ".")
 
 
 def rewrite(text: str, page: str, anchors: dict[str, str], promote: bool) -> str:

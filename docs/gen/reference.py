@@ -146,9 +146,9 @@ class Renderer:
         return "\n".join(parts)
 
 
-def profile_values() -> Values:
-    """The bundled profile's ``values`` table alone (reading it is quicker than loading the profile)."""
-    return Values.model_validate(read_yaml(Path(str(EVIDENCE / "profiles" / "dprk.yaml")))["values"])
+def profile_tables() -> dict[str, Any]:
+    """The bundled profile as read from its file, unvalidated (quicker than loading the profile)."""
+    return read_yaml(Path(str(EVIDENCE / "profiles" / "dprk.yaml")))
 
 
 def _value(spec: Any) -> str:
@@ -172,7 +172,11 @@ def scenario_page() -> str:
     schema = schema_of(Scenario)
     kinds = measure_kinds(schema)
     render = Renderer(schema, {**{name: "measures" for name in kinds.values()}, Incentive.__name__: "incentives"})
-    values = profile_values()
+    tables = profile_tables()
+    values = Values.model_validate(tables["values"])
+    named = {"sanctions-relief": ("Names measures of the profile's `sanctions` table", tables["sanctions"]),
+             "confidence-building": ("Its `action` is a step of the profile's `confidence_building` table",
+                                     [r for r in tables["confidence_building"] if r["side"] != "dprk"])}
     out = ["# Scenario files\n",
            "Generated from the JSON schema of `detente.inputs.scenario.Scenario` (pydantic), so it lists "
            "exactly what `detente validate` accepts; values are those of the bundled `dprk` profile. "
@@ -194,9 +198,11 @@ def scenario_page() -> str:
                f"{render.fields(incentive)}\nThe kinds:\n")
     for kind in incentive_kinds(schema):
         value = values.incentives.get(kind)
-        about = _value(value) if value is not None else (
-            "Its value is the profile's `confidence_building` table entry named by `action`.")
-        out.append(f"### `{kind}`\n\n{about}\n")
+        about = [_value(value)] if value is not None and kind not in named else []
+        if kind in named:
+            words, rows = named[kind]
+            about.append(f"{words}, each valued there: " + ", ".join(f"`{r['id']}`" for r in rows) + ".")
+        out.append(f"### `{kind}`\n\n{' '.join(about)}\n")
     out += [render.model(name) for name in ("Verification", "Trigger", "Analogue")]
     out.append(render.distributions_section())
     return "\n".join(out)

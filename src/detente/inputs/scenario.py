@@ -290,6 +290,9 @@ class Verification(_Model):
 
 
 class Phase(_Model):
+    """One step of a deal: when it starts, how long it takes to implement, and its measures,
+    incentives and verification."""
+
     id: Id
     name: str
     start: Start
