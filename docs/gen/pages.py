@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 HOME = ("Quick start",)  # README sections that stay on the home page, after the introduction
 REFERENCE = {"Scenario files": "reference/scenario.md", "Profile files": "reference/profile.md",
              "Metrics and parameters": "reference/metrics.md", "Results schema": "results.md",
-             "Web app": "web.md", "Evidence and its sources": "reference/evidence.md"}
+             "Web app and its API": "web.md", "Evidence and its sources": "reference/evidence.md"}
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _LINK = re.compile(r"\]\(([^)\s]+)\)")
 

@@ -128,7 +128,7 @@ class Renderer:
                 need = f"default `{str(default).lower() if isinstance(default, bool) else default}`"
             about = "; ".join(t for t in (prop.get("description", ""), self._limits(prop)) if t)
             rows.append((f"`{name}`", self.type_of(prop), need, about))
-        return table(("field", "type", "", "description"), rows) if rows else "No fields.\n"
+        return table(("field", "type", "use", "description"), rows) if rows else "No fields.\n"
 
     def model(self, name: str, level: str = "##", skip: tuple[str, ...] = ()) -> str:
         """A heading, the model's description and its fields."""
