@@ -34,4 +34,4 @@ docs: $(DOCS_STAMP)  ## the documentation site (MkDocs, warnings as errors) into
 	$(BIN)/mkdocs build --strict --site-dir site
 
 clean:
-	rm -rf $(VENV) build site *.egg-info src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build site .cache *.egg-info src/*.egg-info .pytest_cache
