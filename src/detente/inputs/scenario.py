@@ -50,10 +50,11 @@ class Start(_Model):
     """When a phase starts: ``at: signature``, ``after: <phase id>`` (complete and verified), or
     ``date: YYYY-MM``."""
 
-    at: Literal["signature"] | None = None
-    after: Id | None = None
-    date: Month | None = None
-    offset_months: Months | None = None  # with `after`: months after that phase is complete and confirmed
+    at: Literal["signature"] | None = Field(None, description="start when the deal is signed")
+    after: Id | None = Field(None, description="start once this phase is complete and confirmed")
+    date: Month | None = Field(None, description="start on this month")
+    offset_months: Months | None = Field(
+        None, description="with `after`: months after that phase is complete and confirmed")
 
     @model_validator(mode="after")
     def _one(self) -> Start:
@@ -68,8 +69,8 @@ class _Measure(_Model):
     """What every measure may say: an ``id`` (so incentives can be tied to it) and a sunset
     ``until: YYYY-MM``, the month its restriction lapses while the deal holds."""
 
-    id: Id | None = None
-    until: Month | None = None
+    id: Id | None = Field(None, description="a name incentives can tie to (`for_measure`)")
+    until: Month | None = Field(None, description="sunset: the month the restriction lapses while the deal holds")
 
     @model_validator(mode="after")
     def _sunset(self) -> _Measure:
@@ -90,7 +91,7 @@ class FacilityMeasure(_Measure):
     facilities: list[Id] = Field(default_factory=list)
     sites: list[Id] = Field(default_factory=list)
     all_facilities: bool = False
-    binds: Binds | None = None  # default: once the phase is complete
+    binds: Binds | None = Field(None, description="when it binds; default: once the phase is complete")
     note: str | None = None
 
     @model_validator(mode="after")
@@ -108,8 +109,9 @@ class Moratorium(_Measure):
     CTBT, ``step`` says whether the DPRK signs (the default, as files before it read) or ratifies."""
 
     kind: DeclaratoryKind
-    binds: Binds | None = None  # default: test moratorium and CTBT from the phase's start
-    step: CtbtStep | None = None  # ctbt only: sign (default) or ratify
+    binds: Binds | None = Field(None, description="when it binds; default: a test moratorium and the CTBT "
+                                "from the phase's start, the others once it is complete")
+    step: CtbtStep | None = Field(None, description="`ctbt` only: the DPRK signs (default) or ratifies")
     note: str | None = None
 
     @model_validator(mode="after")
@@ -226,7 +228,7 @@ class FlightTestMoratorium(_Measure):
 
     kind: Literal["flight-test-moratorium"]
     classes: list[MissileClassId] = Field(min_length=1)
-    binds: Binds | None = None  # default: from the phase's start
+    binds: Binds | None = Field(None, description="when it binds; default: from the phase's start")
     space_launches: SpaceLaunchScope = "covered"
     note: str | None = None
 
@@ -253,11 +255,14 @@ class Incentive(_Model):
     is reimposed for good when a breach is detected and the deal goes on."""
 
     kind: IncentiveKind
-    sanctions: list[Id] = Field(default_factory=list)
-    action: Id | None = None  # confidence-building: an id of the profile's table
-    musd_per_year: NonNegative | None = None  # overrides the profile's value for this kind
-    for_measure: Id | None = None
-    snapback: bool = False
+    sanctions: list[Id] = Field(default_factory=list, description="`sanctions-relief`: ids of the profile's "
+                                "`sanctions` table")
+    action: Id | None = Field(None, description="`confidence-building`: an id of the profile's "
+                              "`confidence_building` table")
+    musd_per_year: NonNegative | None = Field(None, description="overrides the profile's value for this kind")
+    for_measure: Id | None = Field(None, description="received in full from the month the measure with this "
+                                   "`id` binds")
+    snapback: bool = Field(False, description="reimposed for good when a breach is detected and the deal goes on")
     note: str | None = None
 
     @model_validator(mode="after")
@@ -277,7 +282,7 @@ class Verification(_Model):
     verifier: str
     facilities: list[Id] = Field(default_factory=list)
     sites: list[Id] = Field(default_factory=list)
-    undeclared_access: bool = False  # may inspect undeclared sites on request
+    undeclared_access: bool = Field(False, description="may inspect undeclared sites on request")
     method: list[str] = Field(default_factory=list)
     detect_per_month: Fraction
     dispute_per_month: Fraction
@@ -285,6 +290,9 @@ class Verification(_Model):
 
 
 class Phase(_Model):
+    """One step of a deal: when it starts, how long it takes to implement, and its measures,
+    incentives and verification."""
+
     id: Id
     name: str
     start: Start
