@@ -44,9 +44,9 @@ def test_every_page_fits_a_phone(finished_run, chromium, tmp_path):
     base, app, run_id = finished_run
     deal = app.state.store.run(run_id)["scenarios"][-1]
     pages = ["/", "/scenarios/kimball-2018", "/scenarios/no-deal", "/editor", "/editor?copy=kimball-2018", "/run",
-             "/runs", f"/runs/{run_id}", f"/runs/{run_id}/report",
-             f"/runs/{run_id}/analyze", f"/runs/{run_id}/analyze?kind=drivers&scenario={deal}", "/compare", f"/compare?run={run_id}",
-             "/analyses", "/parameters", "/parameters?scenario=kimball-2018", "/sources", "/login", "/runs/nothere"]
+             "/runs", f"/runs/{run_id}", f"/runs/{run_id}/report", f"/runs/{run_id}/analyze",
+             f"/runs/{run_id}/analyze?kind=drivers&scenario={deal}", "/compare", f"/compare?run={run_id}", "/analyses",
+             "/parameters", "/parameters?scenario=kimball-2018", "/sources", "/login", "/runs/nothere"]
     # not is_mobile: a phone's browser zooms out to show a page that is too wide, which would hide it
     context = chromium.new_context(viewport=PHONE)
     tab = context.new_page()
