@@ -1,6 +1,14 @@
-"""Shared fixtures: the bundled profile, a compiled baseline plan, and a central-parameter run."""
+"""Shared fixtures: the bundled profile, a compiled baseline plan, a central-parameter run, and for the
+browser tests the web app under uvicorn and headless system Chromium."""
 
 from __future__ import annotations
+
+import json
+import shutil
+import socket
+import threading
+import time
+import urllib.request
 
 import numpy as np
 import pytest
@@ -54,3 +62,72 @@ def central_state(plan):
 def small_run():
     """A 10,000-sample baseline run shared by several tests."""
     return detente.simulate(samples=10_000, seed=7, horizon="2040-12")
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """The app under uvicorn on a free localhost port, in a background thread: ``(base_url, app)``, one for
+    the session, so that the browser tests share its finished runs."""
+    import uvicorn
+
+    from detente.web import create_app
+
+    app = create_app(tmp_path_factory.mktemp("web") / "data")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}", app
+    server.should_exit = True
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+
+
+@pytest.fixture(scope="session")
+def finished_run(server):
+    """A finished run on ``server`` against a baseline, with its report: ``(base_url, app, run_id)``, for
+    pages that need a run to show, not for its numbers. It is the run an earlier browser test left there
+    (a run and its report take a minute on two cores), or else a small one: kimball-2018 against
+    no-deal, 200 samples, to 2030-12."""
+    base, app = server
+    store = app.state.store
+    for run in store.runs(100, "done"):
+        if run["baseline"] and (store.run_dir(run["id"]) / "report.html").is_file() and not store.analysis(run["id"]):
+            return base, app, run["id"]
+    body = json.dumps({"scenarios": ["kimball-2018"], "baseline": "no-deal", "samples": 200, "seed": 3,
+                       "horizon": "2030-12"}).encode()
+    request = urllib.request.Request(base + "/api/runs", data=body, method="POST",
+                                     headers={"Content-Type": "application/json", "Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        run_id = json.load(response)["id"]
+    deadline = time.monotonic() + 120
+    while (run := store.run(run_id))["status"] not in ("done", "failed", "cancelled"):
+        assert time.monotonic() < deadline, run
+        time.sleep(0.1)
+    assert run["status"] == "done", run
+    return base, app, run_id
+
+
+@pytest.fixture
+def chromium():
+    """Headless system Chromium under Playwright (skips without either), closed after the test."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not shutil.which(CHROMIUM):
+        pytest.skip("no system chromium")
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
