@@ -9,26 +9,21 @@ import re
 
 import pytest
 import yaml
-from test_web_browser import ARGS, CHROMIUM, playwright_api, server  # noqa: F401 - the server fixture
 
+playwright_api = pytest.importorskip("playwright.sync_api")
 expect = playwright_api.expect
 
 
 @pytest.fixture
-def page(server):  # noqa: F811 - the fixture imported above
-    base, _ = server
-    with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        try:
-            tab = browser.new_page(viewport={"width": 1280, "height": 900})
-            tab.set_default_timeout(30_000)
-            errors: list[str] = []
-            tab.on("pageerror", lambda exc: errors.append(str(exc)))
-            tab.base = base
-            yield tab
-            assert not errors, errors
-        finally:
-            browser.close()
+def page(server, chromium):
+    """A desktop-sized tab on the shared server; its ``base`` is the server's URL. No script errors."""
+    tab = chromium.new_page(viewport={"width": 1280, "height": 900})
+    tab.set_default_timeout(30_000)
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.base = server[0]
+    yield tab
+    assert not errors, errors
 
 
 def yaml_doc(page) -> dict:
