@@ -65,6 +65,12 @@ def test_three_phase_deal_built_in_the_form_runs(page):
     page.click("#add-phase")
     p3 = "phases[phase-3]"
     field(page, f"{p3}.name").fill("Dismantle")
+    # dismantling: skewed, 90 % between 12 and 36 months (a lognormal, as analysts give a range)
+    field(page, f"{p3}.duration_months").get_by_label("Implementation takes: shape").select_option("lognormal")
+    field(page, f"{p3}.duration_months.low").fill("12")
+    field(page, f"{p3}.duration_months.high").fill("36")
+    expect(field(page, f"{p3}.duration_months").locator(".range-text")).to_have_text(
+        "90 % between 12 and 36 months (median 20.8)")  # √(12 × 36)
     for kind in ("dismantle", "ctbt"):
         field(page, f"{p3}.measures").locator(".add select").select_option(kind)
         field(page, f"{p3}.measures").locator(".add button").click()
@@ -90,6 +96,7 @@ def test_three_phase_deal_built_in_the_form_runs(page):
     assert second["verification"][0]["detect_per_month"]["low"] == 0.6
     assert second["verification"][0]["facilities"] == ["yongbyon-5mwe", "yongbyon-elwr"]
     assert third["measures"][1] == {"kind": "ctbt", "step": "ratify"}
+    assert {k: third["duration_months"][k] for k in ("dist", "p5", "p95")} == {"dist": "lognormal", "p5": 12, "p95": 36}
     assert [g["kind"] for g in third["incentives"]] == ["normalisation"]
     # the preview of a duration says its 90 % range: uniform 6–12 months → 6.3 to 11.7
     expect(field(page, f"{p2}.duration_months").locator(".range-text")).to_have_text(

@@ -95,6 +95,16 @@
       path.setAttribute("d", "M80 34 V2");
       return say(`always ${fmt(spec.value)}${u}`);
     }
+    if (spec.dist === "lognormal") {
+      if (!(spec.p5 > 0 && spec.p95 > spec.p5)) return say("");
+      const mu = (Math.log(spec.p5) + Math.log(spec.p95)) / 2, sigma = (Math.log(spec.p95) - Math.log(spec.p5)) / (2 * 1.6448536);
+      const lo = Math.exp(mu - 3 * sigma), hi = Math.exp(mu + 3 * sigma), n = 120, pts = [];
+      const f = (x) => Math.exp(-((Math.log(x) - mu) ** 2) / (2 * sigma * sigma)) / x;
+      const top = f(Math.exp(mu - sigma * sigma));
+      for (let i = 0; i <= n; i++) pts.push(`${(4 + 152 * i / n).toFixed(1)} ${(34 - 30 * f(lo + (hi - lo) * i / n) / top).toFixed(1)}`);
+      path.setAttribute("d", `M4 34 L${pts.join(" L")} L156 34 Z`);
+      return say(`90 % between ${fmt(spec.p5)} and ${fmt(spec.p95)}${u} (median ${fmt(Math.exp(mu))})`);
+    }
     const nums = ["low", "high"].concat(spec.dist === "uniform" ? [] : ["mode"]).every((k) => typeof spec[k] === "number");
     if (!["uniform", "pert", "triangular"].includes(spec.dist) || !nums || !(spec.high > spec.low)) return say("");
     const f = density(spec), n = 120, xs = [], ys = [];
@@ -108,6 +118,7 @@
     return say(`90 % between ${fmt(q(0.05))} and ${fmt(q(0.95))}${u} (median ${fmt(q(0.5))})`);
   }
 
+  const SHAPES = ["fixed", "uniform", "pert", "triangular", "lognormal"];
   // An uncertain value: "from L to H", its shape, the basis of the judgement, and the preview.
   function spec(owner, k, field, unit, opts = {}) {
     const box = h("div", {class: "spec", "data-field": field});
@@ -120,7 +131,7 @@
         }}}, `Add ${opts.optional}`));
         return;
       }
-      if (!s || typeof s !== "object" || !["fixed", "uniform", "pert", "triangular"].includes(s.dist)) {
+      if (!s || typeof s !== "object" || !SHAPES.includes(s.dist)) {
         box.append(h("span", {}, `${opts.title}: ${s && s.dist ? s.dist : "?"} (edit it in the YAML), `),
           h("button", {type: "button", class: "small", on: {click: () => {
             owner[k] = {dist: "uniform", low: 0, high: 1, judgement: true, basis: V.basis}; draw(); changed();
@@ -128,7 +139,8 @@
         return;
       }
       const fixed = s.dist === "fixed";
-      const low = fixed ? s.value : s.low, high = fixed ? s.value : s.high;
+      const skewed = s.dist === "lognormal";
+      const low = fixed ? s.value : skewed ? s.p5 : s.low, high = fixed ? s.value : skewed ? s.p95 : s.high;
       let shape = fixed ? "uniform" : s.dist;
       const out = h("span", {class: "preview-box"});
       const inputs = {};
@@ -140,6 +152,7 @@
         let next;
         if (shape === "uniform" && lo === hi) next = {dist: "fixed", value: lo};
         else if (shape === "uniform") next = {dist: "uniform", low: lo, high: hi};
+        else if (shape === "lognormal") next = {dist: "lognormal", p5: lo, p95: hi};
         else {
           let mode = parse(inputs.mode.value, unit);
           if (mode === "" && typeof lo === "number" && typeof hi === "number") mode = (lo + hi) / 2;
@@ -147,17 +160,18 @@
         }
         owner[k] = {...next, ...prov};
         out.replaceChildren(...preview(owner[k], unit));
-        modeLabel.hidden = shape === "uniform";
+        modeLabel.hidden = !["pert", "triangular"].includes(shape);
         changed();
       };
       inputs.low = h("input", {type: "text", inputmode: "decimal", size: 5, value: shown(low, unit), "data-field": `${field}.${fixed ? "value" : "low"}`,
         "aria-label": `${opts.title}: lowest (${unitText(unit)})`, on: {input: rebuild}});
       inputs.high = h("input", {type: "text", inputmode: "decimal", size: 5, value: shown(high, unit), "data-field": `${field}.high`,
         "aria-label": `${opts.title}: highest (${unitText(unit)})`, on: {input: rebuild}});
-      inputs.mode = h("input", {type: "text", inputmode: "decimal", size: 5, value: fixed ? "" : shown(s.mode, unit), "data-field": `${field}.mode`,
+      inputs.mode = h("input", {type: "text", inputmode: "decimal", size: 5, value: s.mode === undefined ? "" : shown(s.mode, unit), "data-field": `${field}.mode`,
         "aria-label": `${opts.title}: most likely (${unitText(unit)})`, on: {input: rebuild}});
-      const modeLabel = h("label", {class: "inline", hidden: shape === "uniform"}, "most likely ", inputs.mode);
-      const shapeSel = select([["uniform", "any value equally likely"], ["pert", "peaked (PERT)"], ["triangular", "triangular"]], shape,
+      const modeLabel = h("label", {class: "inline", hidden: !["pert", "triangular"].includes(shape)}, "most likely ", inputs.mode);
+      const shapeSel = select([["uniform", "any value equally likely"], ["pert", "peaked (PERT)"], ["triangular", "triangular"],
+        ["lognormal", "skewed: 90 % in the range (lognormal)"]], shape,
         (v) => { shape = v; rebuild(); }, {"aria-label": `${opts.title}: shape`});
       box.append(h("div", {class: "range"}, h("span", {class: "what"}, opts.title), " from ", inputs.low, " to ", inputs.high, " ",
         h("span", {class: "unit"}, unitText(unit)), " ", shapeSel, " ", modeLabel));
@@ -402,7 +416,8 @@
         label("Signed", h("input", {type: "month", value: doc.start || "", "data-field": "start", on: {input: (e) => { doc.start = e.target.value; changed(); }}})),
         label("Projected for", h("input", {type: "number", min: 1, max: 60, value: doc.horizon_years ?? "", placeholder: "15", "data-field": "horizon_years",
           on: {input: (e) => { set(doc, "horizon_years", e.target.value === "" ? "" : Number(e.target.value)); changed(); }}}), "years")),
-      label("Description", text(doc.description, (v) => { set(doc, "description", v); changed(); }, {"data-field": "description", class: "wide"})));
+      label("Description", h("textarea", {rows: 3, value: doc.description ?? "", "data-field": "description",
+        on: {input: (e) => { set(doc, "description", e.target.value); changed(); }}})));
     const phaseList = h("div", {class: "phases", "data-field": "phases"}, h("h3", {}, `Phases (${phases().length})`),
       phases().map((p, i) => (isMap(p) ? phaseCard(p, i) : unreadable(`phases[${i}]`))),
       h("button", {type: "button", id: "add-phase", on: {click: addPhase}}, "Add a phase"));
