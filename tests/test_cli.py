@@ -7,6 +7,7 @@ import pytest
 
 import detente
 from detente import cli
+from detente.schema import path as schema_path
 
 
 def run_cli(monkeypatch, capsys, *args):
@@ -163,3 +164,10 @@ def test_serve_refuses_bad_limits_in_the_environment_before_starting(monkeypatch
     assert code == 2 and name in err and "Traceback" not in err
     others = {"DETENTE_MAX_SAMPLES", "DETENTE_MAX_BODY", "DETENTE_MAX_RUNS"} - {name}
     assert not any(other in err for other in others)
+
+
+def test_cli_prints_the_schema_and_refuses_other_kinds(monkeypatch, capsys):
+    code, out, _ = run_cli(monkeypatch, capsys, "schema", "scenario")
+    assert code == 0 and out == schema_path("scenario").read_text()
+    code, _, err = run_cli(monkeypatch, capsys, "schema", "deal")
+    assert code == 2 and "scenario" in err and "profile" in err and "Traceback" not in err

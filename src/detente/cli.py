@@ -70,6 +70,11 @@ class Format(StrEnum):
     csv = "csv"
 
 
+class SchemaKind(StrEnum):
+    scenario = "scenario"
+    profile = "profile"
+
+
 class SourceFormat(StrEnum):
     table = "table"
     json = "json"
@@ -812,6 +817,16 @@ def sources(
     for s in items:
         table.add_row(s.id, s.citation(), s.url or "")
     out.print(table)
+
+
+@app.command()
+def schema(
+    kind: Annotated[SchemaKind, typer.Argument(metavar="scenario|profile", help="Which files' schema.")],
+) -> None:
+    """The JSON Schema of scenario or profile files, for an editor's completion and checks."""
+    from .schema import render
+
+    sys.stdout.write(render(kind.value))
 
 
 @app.command()
