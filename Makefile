@@ -38,7 +38,7 @@ wheel-check: dist
 	    wheel = set(zipfile.ZipFile(next(pathlib.Path("dist").glob("detente-*.whl"))).namelist()); \
 	    sys.exit(f"not in the wheel: {sorted(data - wheel)}" if data - wheel else 0)' && \
 	$(PYTHON) -m venv "$$tmp/venv" && \
-	"$$tmp/venv/bin/pip" install --quiet dist/detente-*.whl -c constraints.txt && \
+	"$$tmp/venv/bin/pip" install --quiet --no-compile --disable-pip-version-check dist/detente-*.whl -c constraints.txt && \
 	cd "$$tmp" && export DETENTE_CACHE="$$tmp/cache" && \
 	"$$tmp/venv/bin/detente" --version && \
 	"$$tmp/venv/bin/detente" run no-deal --samples 200 --horizon 2030-12 --dates 2030-12 --quiet
