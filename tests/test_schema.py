@@ -65,3 +65,5 @@ def test_web_app_serves_the_schemas_under_the_token_rules(tmp_path):
     denied = guarded.get(url("scenario"))
     assert denied.status_code == 401 and denied.headers["www-authenticate"] == "Bearer"
     assert guarded.get(url("profile"), headers={"Authorization": "Bearer s3cret"}).json()["$id"] == url("profile")
+    wrong = TestClient(open_app).post(url("scenario"))
+    assert wrong.status_code == 405 and wrong.json()["error"]  # errors in JSON, as under /api

@@ -122,15 +122,15 @@ def _show_table(title: str, header: Sequence[str], rows: Iterable[Sequence[str]]
     rows = [list(row) for row in rows]
     text = [i < key or h in left for i, h in enumerate(header)]
 
-    def width(i: int, words: bool) -> int:
-        """Column ``i``'s longest word (``words``) or line: the least and the most it needs."""
-        cells = [header[i], *(row[i] for row in rows)]
-        split = str.split if words else str.splitlines
-        return max(cell_len(part) for k, cell in enumerate(cells)
-                   for part in (split(cell) if k == 0 or not whole or text[i] else cell.splitlines()) or [""])
+    def longest(cells: list[str], split) -> int:
+        return max((cell_len(part) for cell in cells for part in split(cell)), default=1)
 
-    least = [width(i, True) for i in range(len(header))]
-    most = [width(i, False) for i in range(len(header))]
+    least, most = [], []  # the width each column needs to break no word (nor, with `whole`, a number), and at most
+    for i, head in enumerate(header):
+        cells = [row[i] for row in rows]
+        unbroken = str.splitlines if whole and not text[i] else str.split
+        least.append(max(longest([head], str.split), longest(cells, unbroken)))
+        most.append(longest([head, *cells], str.splitlines))
 
     def room(columns: list[int]) -> int:
         return out.width - 1 - 3 * len(columns)  # a border and two spaces of padding a column
@@ -141,21 +141,21 @@ def _show_table(title: str, header: Sequence[str], rows: Iterable[Sequence[str]]
             parts.append(list(range(key)))
         parts[-1].append(i)
     for k, columns in enumerate(parts):
-        widths = _fit([least[i] for i in columns], [most[i] for i in columns], room(columns))
+        widths = _narrow([least[i] for i in columns], [most[i] for i in columns], room(columns))
         table = Table(title=title if k == 0 else f"{title} (continued)", caption=caption if k == len(parts) - 1
                       else None)
-        for i, w in zip(columns, widths, strict=True):
-            table.add_column(header[i], justify="left" if text[i] else "right", width=w)
+        for n, i in enumerate(columns):
+            table.add_column(header[i], justify="left" if text[i] else "right", width=widths[n] if widths else None)
         for row in rows:
             table.add_row(*[row[i] for i in columns])
         out.print(table)
 
 
-def _fit(least: list[int], most: list[int], room: int) -> list[int] | list[None]:
-    """Column widths within ``room``: each its ``most`` if all fit (``None``: rich lays them out),
-    else the widest columns narrowed first, none below its ``least``."""
+def _narrow(least: list[int], most: list[int], room: int) -> list[int] | None:
+    """Column widths within ``room``, the widest narrowed first and none below its ``least``;
+    ``None`` when every column fits at its ``most`` (rich lays them out)."""
     if sum(most) <= room:
-        return [None] * len(most)
+        return None
     widths = list(most)
     for _ in range(sum(most) - max(room, sum(least))):
         i = max(range(len(widths)), key=lambda j: widths[j] if widths[j] > least[j] else -1)

@@ -74,7 +74,7 @@ def create_app(data_dir: Path, *, token: str | None = None, max_samples: int = 2
     app.state.limits = limits
 
     def wants_json(request: Request) -> bool:
-        return request.url.path.startswith("/api")
+        return request.url.path.startswith(("/api", "/schema/"))
 
     def error(request: Request, status: int, reason: str, field: str | None = None, file: str | None = None,
               headers: dict | None = None):
