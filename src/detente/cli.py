@@ -846,7 +846,7 @@ def sources(
 
 @app.command()
 def schema(
-    kind: Annotated[SchemaKind, typer.Argument(metavar="scenario|profile", help="Which files' schema.")],
+    kind: Annotated[SchemaKind, typer.Argument(help="Which files: scenario or profile.")],
 ) -> None:
     """The JSON Schema of scenario or profile files, for an editor's completion and checks."""
     from .schema import render
