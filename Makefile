@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DOCS_STAMP := $(VENV)/.installed-docs
 
-.PHONY: demo test bench lint docs clean
+.PHONY: demo test bench lint docs dist wheel-check clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,5 +33,23 @@ $(DOCS_STAMP): $(STAMP)
 docs: $(DOCS_STAMP)  ## the documentation site (MkDocs, warnings as errors) into site/
 	$(BIN)/mkdocs build --strict --site-dir site
 
+dist: $(STAMP)  ## the sdist and the wheel, in dist/
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist .
+
+# the wheel, installed alone in a fresh venv and run from /tmp, so nothing comes from src/
+wheel-check: dist
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	$(BIN)/python -c 'import pathlib, subprocess, sys, zipfile; \
+	    tracked = subprocess.run(["git", "ls-files", "src/detente"], capture_output=True, text=True).stdout.split(); \
+	    data = {f.removeprefix("src/") for f in tracked if not f.endswith(".py")}; \
+	    wheel = set(zipfile.ZipFile(next(pathlib.Path("dist").glob("detente-*.whl"))).namelist()); \
+	    sys.exit(f"not in the wheel: {sorted(data - wheel)}" if data - wheel else 0)' && \
+	$(PYTHON) -m venv "$$tmp/venv" && \
+	"$$tmp/venv/bin/pip" install --quiet --no-compile --disable-pip-version-check dist/detente-*.whl -c constraints.txt && \
+	cd "$$tmp" && export DETENTE_CACHE="$$tmp/cache" && \
+	"$$tmp/venv/bin/detente" --version && \
+	"$$tmp/venv/bin/detente" run no-deal --samples 200 --horizon 2030-12 --dates 2030-12 --quiet
+
 clean:
-	rm -rf $(VENV) build site .cache *.egg-info src/*.egg-info .pytest_cache
+	rm -rf $(VENV) build dist site .cache *.egg-info src/*.egg-info .pytest_cache

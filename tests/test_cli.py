@@ -1,12 +1,14 @@
 """The command line: output formats, exit codes, and no tracebacks on bad input."""
 
 import json
+import re
 import sys
 
 import pytest
 
 import detente
 from detente import cli
+from detente.schema import path as schema_path
 
 
 def run_cli(monkeypatch, capsys, *args):
@@ -163,3 +165,63 @@ def test_serve_refuses_bad_limits_in_the_environment_before_starting(monkeypatch
     assert code == 2 and name in err and "Traceback" not in err
     others = {"DETENTE_MAX_SAMPLES", "DETENTE_MAX_BODY", "DETENTE_MAX_RUNS"} - {name}
     assert not any(other in err for other in others)
+
+
+def test_cli_prints_the_schema_and_refuses_other_kinds(monkeypatch, capsys):
+    code, out, _ = run_cli(monkeypatch, capsys, "schema", "scenario")
+    assert code == 0 and out == schema_path("scenario").read_text()
+    code, _, err = run_cli(monkeypatch, capsys, "schema", "deal")
+    assert code == 2 and "scenario" in err and "profile" in err and "Traceback" not in err
+
+
+def test_shell_completion_script(monkeypatch, capsys):
+    """``--show-completion SHELL`` prints the script (the shell is named, not detected, as typer's
+    own tests do); ``--install-completion`` is offered beside it."""
+    monkeypatch.setenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION", "1")
+    code, out, _ = run_cli(monkeypatch, capsys, "--show-completion", "bash")
+    assert code == 0 and "complete -o default -F _detente_completion detente" in out
+    assert "_DETENTE_COMPLETE=complete_bash" in out
+    monkeypatch.delenv("_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION")
+    code, out, _ = run_cli(monkeypatch, capsys, "--help")
+    assert code == 0 and "--install-completion" in out
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    """Results the width test prints at each width (one simulation per command)."""
+    return {}
+
+
+@pytest.mark.parametrize("width", [80, 100])
+@pytest.mark.parametrize("args", [
+    ["compare", "kimball-2018", "mount-2019", "--horizon", "2035-01", "--dates", "2035-01"],
+    ["run", "mount-2019", "--horizon", "2030-12", "--dates", "2010-01,2030-12"]])
+def test_tables_print_every_number_whole_at_80_and_100_columns(monkeypatch, capsys, drawn, args, width):
+    """At 80 and 100 columns no cell is cut: every word of every interval printed appears whole,
+    nothing is elided ('…') and no line is wider than the terminal."""
+    from rich.console import Console
+
+    from detente.results import tables
+
+    simulate, shown = cli._simulate, []
+
+    def once(*a, **kw):
+        key = " ".join(args)
+        if key not in drawn:
+            drawn[key] = simulate(*a, **kw)
+        return drawn[key]
+
+    def interval(*a, **kw):
+        shown.append(real(*a, **kw))
+        return shown[-1]
+
+    real = tables.interval
+    monkeypatch.setattr(cli, "_simulate", once)
+    monkeypatch.setattr(tables, "interval", interval)
+    monkeypatch.setattr(cli, "out", Console(width=width))
+    code, out, _ = run_cli(monkeypatch, capsys, *args, "--samples", "400", "--quiet")
+    assert code == 0 and shown
+    words = set(re.split(r"[\s│┃]+", out))
+    assert "…" not in out
+    assert max(len(line) for line in out.splitlines()) <= width
+    assert not [w for text in shown for w in text.split() if w not in words]

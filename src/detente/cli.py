@@ -11,11 +11,13 @@ import os
 import socket
 import sys
 import warnings
+from collections.abc import Collection, Iterable, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 from rich.table import Table
@@ -70,6 +72,11 @@ class Format(StrEnum):
     csv = "csv"
 
 
+class SchemaKind(StrEnum):
+    scenario = "scenario"
+    profile = "profile"
+
+
 class SourceFormat(StrEnum):
     table = "table"
     json = "json"
@@ -80,7 +87,7 @@ class SourceFormat(StrEnum):
 def main() -> None:
     """Entry point: run the app and map errors to exit codes. Messages print verbatim."""
     try:
-        app(standalone_mode=False)
+        app(prog_name="detente", standalone_mode=False)  # the name in usage lines and completion scripts
     except InputError as exc:
         _error("error:", str(exc))
         sys.exit(2)
@@ -104,6 +111,61 @@ def main() -> None:
 def _error(label: str, message: str) -> None:
     """``label`` in bold red, then ``message`` exactly as written (brackets are not markup)."""
     err.print(Text(label, style="bold red"), Text(message), highlight=False, soft_wrap=True)
+
+
+def _show_table(title: str, header: Sequence[str], rows: Iterable[Sequence[str]], *, key: int = 1,
+                caption: str | None = None, left: Collection[str] = (), whole: bool = False) -> None:
+    """Print a table whose first ``key`` columns name each row (left-aligned, as are ``left``
+    headers; the others are numbers, right-aligned, each cell kept on one line if ``whole``). No
+    number is cut at any terminal width: cells wrap only between words, and when the table is
+    still too wide the other columns go on in further tables, each repeating the naming columns."""
+    rows = [list(row) for row in rows]
+    text = [i < key or h in left for i, h in enumerate(header)]
+
+    def longest(cells: list[str], split) -> int:
+        return max((cell_len(part) for cell in cells for part in split(cell)), default=1)
+
+    least, most = [], []  # the width each column needs to break no word (nor, with `whole`, a number), and at most
+    for i, head in enumerate(header):
+        cells = [row[i] for row in rows]
+        unbroken = str.splitlines if whole and not text[i] else str.split
+        least.append(max(longest([head], str.split), longest(cells, unbroken)))
+        most.append(longest([head, *cells], str.splitlines))
+
+    def room(columns: list[int]) -> int:
+        return out.width - 1 - 3 * len(columns)  # a border and two spaces of padding a column
+
+    parts = [list(range(key))]
+    for i in range(key, len(header)):
+        if len(parts[-1]) > key and sum(least[j] for j in [*parts[-1], i]) > room([*parts[-1], i]):
+            parts.append(list(range(key)))
+        parts[-1].append(i)
+    for k, columns in enumerate(parts):
+        widths = _narrow([least[i] for i in columns], [most[i] for i in columns], room(columns))
+        table = Table(title=title if k == 0 else f"{title} (continued)", caption=caption if k == len(parts) - 1
+                      else None)
+        for n, i in enumerate(columns):
+            table.add_column(header[i], justify="left" if text[i] else "right", width=widths[n] if widths else None)
+        for row in rows:
+            table.add_row(*[row[i] for i in columns])
+        out.print(table)
+
+
+def _narrow(least: list[int], most: list[int], room: int) -> list[int] | None:
+    """Column widths within ``room``, the widest narrowed first and none below its ``least``;
+    ``None`` when every column fits at its ``most`` (rich lays them out)."""
+    if sum(most) <= room:
+        return None
+    widths = list(most)
+    for _ in range(sum(most) - max(room, sum(least))):
+        i = max(range(len(widths)), key=lambda j: widths[j] if widths[j] > least[j] else -1)
+        widths[i] -= 1
+    return widths
+
+
+def _two_lines(cell: str) -> str:
+    """``median (p5–p95)`` with the interval under the median."""
+    return cell.replace(" (", "\n(", 1)
 
 
 def _dates(text: str | None) -> list[str] | None:
@@ -233,17 +295,11 @@ def run(
 def _print_table(results: Results, dates: list[str]) -> None:
     summary = tables.Summary(results, dates)
     for scenario in results.scenarios:
-        table = Table(
-            title=f"{scenario}: median (90 % interval)",
-            caption=f"{results.attrs['samples']:,} samples · seed {results.attrs['seed']} · "
-            f"profile {results.attrs['profile']} · Pu and HEU on hand, net of tests",
-        )
-        table.add_column("date")
-        for metric in HEADLINE:
-            table.add_column(LABELS[metric], justify="right")
-        for date in dates:
-            table.add_row(date, *[tables.interval(summary.get(scenario, m, date), UNITS[m]) for m in HEADLINE])
-        out.print(table)
+        _show_table(f"{scenario}: median (90 % interval)", ["date", *[LABELS[m] for m in HEADLINE]],
+                    [[date, *[tables.interval(summary.get(scenario, m, date), UNITS[m]) for m in HEADLINE]]
+                     for date in dates],
+                    caption=f"{results.attrs['samples']:,} samples · seed {results.attrs['seed']} · "
+                    f"profile {results.attrs['profile']} · Pu and HEU on hand, net of tests")
     ends = [d for d in dates if tables.evaluated(results, d)][-1:]
     _print_regions(results, ends)
     for metric in results.overflowed():
@@ -298,21 +354,18 @@ def _print_compare(results: Results, dates: list[str]) -> None:
         for answer in answers(results):
             out.print(Text("• " + answer.sentence()))
     for date in dates:
-        table = Table(title=f"{date}: median (90 % interval); paired differences vs {base}")
-        for column in ("scenario", "warheads possible", "warheads averted", "Pu (kg)", "HEU (kg)",
-                       "breakout (months)", "P(in force)", "P(cheated)", "P(detected)"):
-            table.add_column(column, justify="left" if column == "scenario" else "right")
-        for row in tables.buys(results, [date], summary):
-            table.add_row(row["scenario"], row["warheads"], row["averted"], row["pu"], row["heu"],
-                          row["breakout"], row["in_force"], row["cheated"], row["detected"])
-        out.print(table)
-    table = Table(title=f"To the horizon ({results.months[-1]})")
-    for column in ("scenario", f"months until {results.attrs['threshold']} warheads", "delay vs baseline (months)",
-                   "months all production halted", "deal lasted (months)"):
-        table.add_column(column, justify="left" if column == "scenario" else "right")
-    for row in tables.to_horizon(results, summary):
-        table.add_row(row["scenario"], row["to_n"], row["delay"], row["halted"], row["lasted"])
-    out.print(table)
+        _show_table(f"{date}: median (90 % interval); paired differences vs {base}",
+                    ["scenario", "warheads possible", "warheads averted", "Pu (kg)", "HEU (kg)", "breakout (months)",
+                     "P(in force)", "P(cheated)", "P(detected)"],
+                    [[row["scenario"], *map(_two_lines, (row[k] for k in ("warheads", "averted", "pu", "heu",
+                                                                           "breakout"))),
+                      row["in_force"], row["cheated"], row["detected"]]
+                     for row in tables.buys(results, [date], summary)])
+    _show_table(f"To the horizon ({results.months[-1]})",
+                ["scenario", f"months until {results.attrs['threshold']} warheads", "delay vs baseline (months)",
+                 "months all production halted", "deal lasted (months)"],
+                [[row[k] for k in ("scenario", "to_n", "delay", "halted", "lasted")]
+                 for row in tables.to_horizon(results, summary)])
     _print_threat(results, summary)
     _print_regions(results, [d for d in dates if tables.evaluated(results, d)])
     out.print(f"{results.attrs['samples']:,} samples · seed {results.attrs['seed']} · "
@@ -328,39 +381,27 @@ def _print_threat(results: Results, summary: tables.Summary) -> None:
                     if any(summary.get(s, f"p_design:{d}", end) and summary.get(s, f"p_design:{d}", end)["mean"] < 1
                            for s in results.scenarios)]
     if open_designs:
-        table = Table(title=f"Warhead designs validated by {end}: P (change vs baseline)")
-        table.add_column("scenario")
-        for k in open_designs:
-            table.add_column(results.designs[k], justify="right")
-        for row in rows:
-            table.add_row(row["scenario"], *[row["designs_short"][k] for k in open_designs])
-        out.print(table)
+        _show_table(f"Warhead designs validated by {end}: P (change vs baseline)",
+                    ["scenario", *[results.designs[k] for k in open_designs]],
+                    [[row["scenario"], *[row["designs_short"][k] for k in open_designs]] for row in rows])
         settled = [d for k, d in enumerate(results.designs) if k not in open_designs]
         if settled:
             out.print("Validated already in every sample: " + ", ".join(settled))
     if any(r["crises"] != "–" for r in rows):
-        table = Table(title=f"Crises from the start and ICBM flights from the data date, to {end}: median (90 %)")
-        for column in ("scenario", "crises", "Δ crises", "ICBM flights", "Δ ICBM flights"):
-            table.add_column(column, justify="left" if column == "scenario" else "right")
-        for row in rows:
-            table.add_row(row["scenario"], row["crises"], row["crises_change"], row["icbm_flights"],
-                          row["icbm_flights_change"])
-        out.print(table)
+        _show_table(f"Crises from the start and ICBM flights from the data date, to {end}: median (90 %)",
+                    ["scenario", "crises", "Δ crises", "ICBM flights", "Δ ICBM flights"],
+                    [[row[k] for k in ("scenario", "crises", "crises_change", "icbm_flights", "icbm_flights_change")]
+                     for row in rows])
 
 
 def _print_regions(results: Results, dates: list[str]) -> None:
     """Deliverable warheads by region (expected number, 90 % interval, P(≥ 1 arrives))."""
     base = results.baseline
     for date in dates:
-        table = Table(title=f"{date}: warheads deliverable by region — median (90 %) · P(≥1 arrives)"
-                      + (f"; Δ vs {base}" if base else ""))
-        table.add_column("region")
-        for scenario in results.scenarios:
-            table.add_column(scenario, justify="right")
-        for row in tables.regions(results, date):
-            table.add_row(row["region"], *[c["text"] + (f"\nΔ {c['delta']}" if c["delta"] else "")
-                                           for c in row["cells"]])
-        out.print(table)
+        _show_table(f"{date}: warheads deliverable by region — median (90 %) · P(≥1 arrives)"
+                    + (f"; Δ vs {base}" if base else ""), ["region", *results.scenarios],
+                    [[row["region"], *[c["text"] + (f"\nΔ {c['delta']}" if c["delta"] else "") for c in row["cells"]]]
+                     for row in tables.regions(results, date)])
     reliable = results.reliable_icbm_month()
     if reliable:
         parts = [f"{s}: {m or 'not by ' + results.months[-1]}" for s, m in reliable.items()]
@@ -402,27 +443,22 @@ def backtest(
     if fmt == Format.csv:
         sys.stdout.write(result.rows.to_csv(index=False, float_format="%.6g"))
         return
-    table = Table(title="The replay of the history against published estimates",
-                  caption=f"conditioned on {result.conditioned_on} · {result.samples:,} samples · seed {seed}")
-    for column in ("date", "metric", "publisher", "published", "model median (90 %)", "meets", "holds centre"):
-        table.add_column(column, justify="left" if column in ("date", "metric", "publisher") else "right")
-    for row in result.rows.itertuples():
-        published = "–".join("" if pd.isna(x) else f"{x:g}" for x in (row.low, row.high))
-        table.add_row(row.date, row.metric, row.publisher, published,
-                      f"{row.p50:.0f} ({row.p5:.0f}–{row.p95:.0f})", "yes" if row.covered else "no",
-                      "yes" if row.centre else "no")
-    out.print(table)
+    _show_table("The replay of the history against published estimates",
+                ["date", "metric", "publisher", "published", "model median (90 %)", "meets", "holds centre"],
+                [[row.date, row.metric, row.publisher,
+                  "–".join("" if pd.isna(x) else f"{x:g}" for x in (row.low, row.high)),
+                  f"{row.p50:.0f} ({row.p5:.0f}–{row.p95:.0f})", "yes" if row.covered else "no",
+                  "yes" if row.centre else "no"] for row in result.rows.itertuples()],
+                key=3, caption=f"conditioned on {result.conditioned_on} · {result.samples:,} samples · seed {seed}")
     out.print(f"coverage: the 90 % interval meets {result.coverage:.0%} of the published ranges and holds the "
               f"centre of {result.centre_coverage:.0%}; "
               f"sharpness: no wider than {SHARP:g} × the published spread in {result.sharpness:.0%} "
               f"of {len(result.months)} metric-months")
     if len(result.held_out):
-        held = Table(title="Leave one publisher out: condition on the others, score on it")
-        for column in ("publisher", "observations", "meets", "holds centre"):
-            held.add_column(column, justify="left" if column == "publisher" else "right")
-        for row in result.held_out.itertuples():
-            held.add_row(row.publisher, str(row.observations), f"{row.covered:.0%}", f"{row.centre:.0%}")
-        out.print(held)
+        _show_table("Leave one publisher out: condition on the others, score on it",
+                    ["publisher", "observations", "meets", "holds centre"],
+                    [[row.publisher, str(row.observations), f"{row.covered:.0%}", f"{row.centre:.0%}"]
+                     for row in result.held_out.itertuples()])
 
 
 @app.command()
@@ -524,13 +560,7 @@ def _show(analysis, fmt: Format, chart: Path | None, page: Path | None) -> None:
         for line in shown.lines:
             out.print(line, highlight=False, markup=False)
         if shown.rows:
-            table = Table(title=shown.title)
-            for h in shown.header:
-                table.add_column(h, justify="left" if h in TEXT_COLUMNS else "right", overflow="fold",
-                                 no_wrap=h not in TEXT_COLUMNS)
-            for row in shown.rows:
-                table.add_row(*row)
-            out.print(table)
+            _show_table(shown.title, shown.header, shown.rows, left=TEXT_COLUMNS, whole=True)
     ax = draw(analysis) if chart or page else None
     if chart and ax is not None:
         ax.figure.tight_layout()
@@ -812,6 +842,16 @@ def sources(
     for s in items:
         table.add_row(s.id, s.citation(), s.url or "")
     out.print(table)
+
+
+@app.command()
+def schema(
+    kind: Annotated[SchemaKind, typer.Argument(help="Which files: scenario or profile.")],
+) -> None:
+    """The JSON Schema of scenario or profile files, for an editor's completion and checks."""
+    from .schema import render
+
+    sys.stdout.write(render(kind.value))
 
 
 @app.command()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import numpy as np
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, WithJsonSchema
 
 NEVER = np.int64(1) << 60  # a grid month that never comes (no campaign pending, no collapse, …)
 
@@ -33,7 +33,9 @@ def _month_field(value: object) -> object:
     raise ValueError("write months as 'YYYY-MM'")
 
 
-Month = Annotated[int, BeforeValidator(_month_field)]  # a "YYYY-MM" field of an input file
+MONTH_SCHEMA = {"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "description": "a month, YYYY-MM"}
+# a "YYYY-MM" field of an input file (a month number once read)
+Month = Annotated[int, BeforeValidator(_month_field), WithJsonSchema(MONTH_SCHEMA)]
 
 
 def format_month(month: int) -> str:

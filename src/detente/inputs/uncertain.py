@@ -23,11 +23,12 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     model_validator,
 )
 from scipy import special, stats
 
-from ..months import format_month, parse_month
+from ..months import MONTH_SCHEMA, format_month, parse_month
 
 
 def _number(value: object) -> object:
@@ -39,7 +40,8 @@ def _number(value: object) -> object:
     return value
 
 
-Num = Annotated[float, BeforeValidator(_number)]
+# a number, or a month YYYY-MM in a spec with `unit: month`
+Num = Annotated[float, BeforeValidator(_number), WithJsonSchema({"anyOf": [{"type": "number"}, MONTH_SCHEMA]})]
 
 _Z95 = float(special.ndtri(0.95))
 

@@ -12,6 +12,8 @@ from ..errors import Conflict, NotFound
 from ..inputs.bibliography import load_bibliography
 from ..months import format_month
 from ..results import tables
+from ..schema import Kind
+from ..schema import path as schema_path
 from .builder import draft
 from .describe import describe
 from .jobs import Jobs
@@ -348,6 +350,31 @@ def api_router(service: Service, jobs: Jobs) -> APIRouter:
         """The bundled bibliography."""
 
         return [s.model_dump() for s in load_bibliography().sources]
+
+    return router
+
+
+SCHEMA_MEDIA = "application/schema+json"
+
+
+def schema_router() -> APIRouter:
+    """The JSON Schemas of scenario and profile files at the stable paths their ``$id`` names (for
+    editors: completion and inline errors while writing a scenario)."""
+    router = APIRouter(tags=["schema"], responses={401: ERRORS[401]})
+    answer = {200: {"content": {SCHEMA_MEDIA: {}}, "description": "a JSON Schema (draft 2020-12)"}}
+
+    def shipped(kind: Kind) -> Response:
+        return Response(schema_path(kind).read_bytes(), media_type=SCHEMA_MEDIA)
+
+    @router.get("/schema/scenario.json", response_class=Response, responses=answer)
+    def scenario_schema():
+        """The JSON Schema of scenario files."""
+        return shipped("scenario")
+
+    @router.get("/schema/profile.json", response_class=Response, responses=answer)
+    def profile_schema():
+        """The JSON Schema of profile files."""
+        return shipped("profile")
 
     return router
 

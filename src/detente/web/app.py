@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
 from ..errors import Conflict, InputError, NotFound, TooManyRuns
-from .api import api_router
+from .api import api_router, schema_router
 from .jobs import Jobs
 from .pages import page_router, templates
 from .service import Limits, Service
@@ -74,7 +74,7 @@ def create_app(data_dir: Path, *, token: str | None = None, max_samples: int = 2
     app.state.limits = limits
 
     def wants_json(request: Request) -> bool:
-        return request.url.path.startswith("/api")
+        return request.url.path.startswith(("/api", "/schema/"))
 
     def error(request: Request, status: int, reason: str, field: str | None = None, file: str | None = None,
               headers: dict | None = None):
@@ -148,6 +148,7 @@ def create_app(data_dir: Path, *, token: str | None = None, max_samples: int = 2
         return response
 
     app.include_router(api_router(service, jobs))
+    app.include_router(schema_router())
     app.include_router(page_router(service, jobs, tpl))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.add_middleware(Guard, token=token, max_body=max_body, tpl=tpl, allowed=allowed_hosts)
