@@ -20,6 +20,17 @@ from detente.engine.block import central_draws
 from detente.model.fissile import run_months
 from detente.months import parse_month
 
+SHARED_SERVER = ("test_web_browser", "test_web_builder", "test_web_mobile")  # files that share `server`
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``make test`` runs two workers, ``--dist loadgroup``) each test file runs on
+    one worker, so its module fixtures are made once, and the browser files that share the session's
+    server and finished run go to the same one."""
+    for item in items:
+        name = item.path.stem
+        item.add_marker(pytest.mark.xdist_group("shared-server" if name in SHARED_SERVER else name))
+
 
 @pytest.fixture(scope="session", autouse=True)
 def calibration_cache(tmp_path_factory):
