@@ -102,7 +102,7 @@ def test_three_phase_deal_built_in_the_form_runs(page):
     expect(field(page, f"{p2}.duration_months").locator(".range-text")).to_have_text(
         "90 % between 6.3 and 11.7 months (median 9)")
 
-    page.get_by_role("button", name="Save").click()
+    page.locator(".builder-actions").get_by_role("button", name="Save").click()  # the form's own Save
     page.wait_for_url(re.compile(r".*/scenarios/three-steps\?saved=1"))
     expect(page.locator("main")).to_contain_text("Dismantle")
     page.get_by_role("link", name="Run this scenario").click()
@@ -130,8 +130,25 @@ def test_yaml_edits_move_the_form_and_problems_show_at_their_fields(page):
     expect(field(page, "phases[phase-2].name")).to_have_value("Second")
     settled(page, "Valid: my-deal, 2 phases")
 
+    # a YAML edit, then at once a form edit: the form waits for the YAML to be read, and both are kept
+    doc["description"] = "Typed in the YAML"
+    page.locator("#yaml").fill(yaml.safe_dump(doc, sort_keys=False))
+    field(page, "phases[phase-2].name").fill("Second, renamed")
+    settled(page, "Valid: my-deal, 2 phases")
+    kept = yaml_doc(page)
+    assert kept["description"] == "Typed in the YAML" and kept["phases"][1]["name"] == "Second, renamed"
+
+    # a removed phase hands its start to the phase that waited for it
+    page.click("#add-phase")
+    settled(page, "Valid: my-deal, 3 phases")
+    page.get_by_role("button", name="Remove phase 2").click()
+    settled(page, "Valid: my-deal, 2 phases")
+    expect(page.locator("#builder-status")).to_contain_text("Phase 3 now starts as the removed phase did.")
+    assert yaml_doc(page)["phases"][1]["start"] == {"after": "phase-1"}
+    doc = yaml_doc(page)
+
     # two mistakes at once: a chance of 90 (not 0.9) and an id with capitals; both next to their fields
-    doc["phases"][1]["id"] = "Phase-Two"
+    doc["phases"][1]["id"] = "Phase-Two"  # (phase-3 now, second in the list)
     doc["phases"][0]["verification"][0]["detect_per_month"]["high"] = 90
     page.locator("#yaml").fill(yaml.safe_dump(doc, sort_keys=False))
     expect(page.locator("#builder-problems li")).to_have_count(2)

@@ -12,6 +12,7 @@ through the inverse CDF, which :func:`draw` uses for rank-correlated inputs (Gau
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Annotated, Any, Literal
@@ -83,8 +84,10 @@ class _Spec(BaseModel):
                 if isinstance(x, bool):
                     raise ValueError(f"`{key}` must be a number, not {str(x).lower()}")
                 if isinstance(x, str) and data.get("unit") != "month":
-                    raise ValueError(f"`{key}` must be a number, not {x!r} (a month counts as a number only "
-                                     "in a spec with `unit: month`)")
+                    month = " (a month counts as a number only in a spec with `unit: month`)" \
+                        if re.fullmatch(r"\d{4}-\d{2}", x.strip()) else ""
+                    raise ValueError(f"`{key}` must be a number, not {x!r}{month}" if x.strip()
+                                     else f"`{key}` is empty: give a number")
         return data
 
     @model_validator(mode="after")

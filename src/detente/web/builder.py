@@ -33,6 +33,7 @@ from .service import safe_yaml
 MEASURE_LABELS = {
     **{k: f"{v} facilities" for k, v in VERBS.items()},
     **MORATORIA,
+    "ctbt": "Join the Comprehensive Nuclear-Test-Ban Treaty (sign or ratify)",
     "flight-test-moratorium": "No missile flight tests",
     "ship-out": "Ship separated material out of the country",
     "test-site-closure": "Close or demolish the nuclear test site",

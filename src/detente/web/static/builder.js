@@ -18,6 +18,7 @@
   let pending = null;    // the request in flight (a promise), for submit to wait on
   let percent = true;    // chances shown as percentages (else fractions)
   let beforeRewrite = null;  // YAML with comments the form's last rewrite replaced (for undo)
+  let notice = null;     // what a change did beyond what was clicked, said once with the next answer
 
   // -- DOM ------------------------------------------------------------------------------------
   function h(tag, attrs, ...children) {
@@ -63,7 +64,7 @@
   function parse(raw, unit) {
     const t = String(raw).trim().replace(/\s*%$/, "");
     if (t === "") return "";
-    const x = Number(t.replace(/,/g, ""));
+    const x = Number(t);  // "0,5" stays as typed: the check says it is not a number
     if (!Number.isFinite(x)) return String(raw).trim();  // left as typed: the check names the field
     return unit === CHANCE && percent ? Number((x / 100).toPrecision(12)) : x;
   }
@@ -264,7 +265,8 @@
 
   function more(item, field, what) {
     const ids = h("details", {class: "more"}, h("summary", {}, "More: id, when it binds, sunset"),
-      label("Id (to tie incentives to it)", text(item.id, (v) => { set(item, "id", v.trim()); changed(); }, {"data-field": `${field}.id`, size: 14})));
+      label("Id (to tie incentives to it)", h("input", {type: "text", size: 14, value: item.id ?? "", "data-field": `${field}.id`,
+        on: {change: (e) => renameMeasure(item, e.target.value.trim())}})));
     if (what === "measure") {
       ids.append(label("Binds", select([["", "the default for its kind"], ["start", "from the phase's start"], ["complete", "once the phase is complete"]], item.binds || "",
         (v) => { set(item, "binds", v); changed(); }, {"data-field": `${field}.binds`})),
@@ -296,7 +298,8 @@
 
   function incentiveCard(phase, g, i, field) {
     const kindSel = select(V.incentives, g.kind, (v) => {
-      phase.incentives[i] = {kind: v, ...incentiveDefaults(v)};
+      const keep = Object.fromEntries(["for_measure", "snapback", "note"].filter((k) => g[k] !== undefined).map((k) => [k, g[k]]));
+      phase.incentives[i] = {kind: v, ...incentiveDefaults(v), ...keep};
       restructure();
     }, {"aria-label": `Incentive ${i + 1}: kind`, "data-field": `${field}.kind`});
     const body = [kindSel];
@@ -333,7 +336,8 @@
     const others = phases().filter((q, j) => j !== i && q && q.id).map((q) => [q.id, `${q.id}: ${q.name || ""}`]);
     const box = h("div", {class: "start", "data-field": `${field}.start`});
     box.append(label("Starts", select([["signature", "at signature"], ["after", "after another phase is complete and verified"], ["date", "on a date"]], how, (v) => {
-      p.start = v === "after" ? {after: (others[others.length - 1] || [""])[0]} : v === "date" ? {date: doc.start || ""} : {at: "signature"};
+      const before = i > 0 && isMap(phases()[i - 1]) ? phases()[i - 1].id : (others[0] || [""])[0];
+      p.start = v === "after" ? {after: before} : v === "date" ? {date: doc.start || ""} : {at: "signature"};
       restructure();
     }, {"data-field": `${field}.start.kind`})));
     if (how === "after") {
@@ -372,6 +376,14 @@
     return box;
   }
 
+  function renameMeasure(m, id) {
+    const old = m.id;
+    set(m, "id", id);
+    for (const p of phases()) for (const g of (Array.isArray(p.incentives) ? p.incentives : [])) {
+      if (old && isMap(g) && g.for_measure === old) set(g, "for_measure", id);
+    }
+    restructure();
+  }
   function renamePhase(p, id) {
     const old = p.id;
     p.id = id;
@@ -379,9 +391,18 @@
     restructure();
   }
   function removePhase(i) {
-    const gone = doc.phases[i].id;
+    const gone = doc.phases[i];
     doc.phases.splice(i, 1);
-    for (const q of doc.phases) if (q && q.start && q.start.after === gone) q.start = {at: "signature"};
+    const moved = [];
+    for (const q of doc.phases) {
+      if (isMap(q) && isMap(q.start) && q.start.after === gone.id) {
+        q.start = isMap(gone.start) ? JSON.parse(JSON.stringify(gone.start)) : {at: "signature"};
+        moved.push(q.name || q.id);
+      }
+    }
+    if (moved.length) {
+      notice = `${moved.join(", ")} now start${moved.length === 1 ? "s" : ""} as the removed phase did.`;
+    }
     restructure();
   }
   function addPhase() {
@@ -471,7 +492,13 @@
       headers: {"Content-Type": "application/json", "Accept": "application/json"}, body: JSON.stringify(body)})
       .then((r) => (r.ok ? r.json() : r.json().then((e) => Promise.reject(new Error(e.error || r.statusText)))))
       .then((answer) => { if (mine === seq) apply(answer, from); })
-      .catch((err) => { if (mine === seq) status.textContent = `Could not check the draft: ${err.message}`; })
+      .catch((err) => {
+        if (mine !== seq) return;
+        status.textContent = `Could not check the draft: ${err.message}`;
+        yamlBox.readOnly = false;
+        const lock = root.querySelector("#builder-form");
+        if (lock) lock.disabled = false;
+      })
       .finally(() => { if (mine === seq) pending = null; });
     return pending;
   }
@@ -481,6 +508,7 @@
       const had = yamlBox.value;
       if (/^\s*#|\s#/m.test(had) && had !== answer.yaml) beforeRewrite = had;
       yamlBox.value = answer.yaml;
+      yamlBox.readOnly = false;
       offerUndo();
     } else if (answer.document) {
       doc = answer.document;
@@ -493,6 +521,7 @@
       ? "The YAML does not parse, so the form waits (it will not write over it): fix the YAML, and the form follows."
       : answer.valid ? `Valid: ${answer.name}, ${answer.phases} phase${answer.phases === 1 ? "" : "s"}, checked against the profile. Save it to run it.`
         : "Not valid yet: see the problems below.";
+    if (notice) { status.textContent = `${notice} ${status.textContent}`; notice = null; }
     status.className = answer.valid ? "ok" : "problem";
     showProblems(answer.problems);
   }
@@ -520,12 +549,16 @@
     queued = null;
     return q ? send(q.make(), q.from) : (pending || Promise.resolve());
   }
-  const changed = () => queue(() => ({document: doc}), "form", 250);
+  // One side at a time: while a form edit is on its way to the YAML, the YAML is read-only; while
+  // a YAML edit is being read, the form is locked. Neither can then overwrite the other's edit.
+  const changed = () => { yamlBox.readOnly = true; queue(() => ({document: doc}), "form", 250); };
   function restructure() { render(); changed(); }
 
   yamlBox.addEventListener("input", () => {
     beforeRewrite = null;
     offerUndo();
+    const lock = root.querySelector("#builder-form");
+    if (lock) lock.disabled = true;
     queue(() => ({yaml: yamlBox.value}), "yaml", 400);
   });
   // Validate and Save post the YAML: first let a pending edit reach it.
