@@ -159,6 +159,13 @@ def test_yaml_edits_move_the_form_and_problems_show_at_their_fields(page):
     # the form shows the chance in percent: 90 in YAML is 9,000 %
     expect(field(page, "phases[phase-1].verification[0].detect_per_month.high")).to_have_value("9000")
 
+    # a letter in a number: the note sits at that box, in percent when the form shows percent
+    low = field(page, "phases[phase-1].duration_months.low")
+    low.fill("5a")
+    expect(low).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".field-problem", has_text="`low` must be a number, not '5a'")).to_have_count(1)
+    expect(detect.locator(".field-problem")).to_contain_text("with chances in percent: from 0 to 100 %")
+
     # YAML that does not parse: the form waits and never writes over it
     page.locator("#yaml").fill("name: my-deal\nphases: [\n")
     settled(page, "does not parse")

@@ -187,5 +187,6 @@ def plain_message(err: dict) -> str:
               "greater_than": "more than"}
     if kind in bounds:
         limit = next(iter(ctx.values()), None)
-        return f"must be {bounds[kind]} {limit}"
+        shown = f"{limit:g}" if isinstance(limit, int | float) else limit
+        return f"must be {bounds[kind]} {shown}"
     return err["msg"].removeprefix("Value error, ")

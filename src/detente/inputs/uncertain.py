@@ -159,7 +159,7 @@ class Uniform(_Spec):
     @model_validator(mode="after")
     def _order(self) -> Uniform:
         if not self.high > self.low:
-            raise ValueError(f"high ({self.high}) must exceed low ({self.low})")
+            raise ValueError(f"high ({self.high:g}) must exceed low ({self.low:g})")
         return self
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
@@ -233,7 +233,7 @@ class Normal(_Spec):
     @model_validator(mode="after")
     def _order(self) -> Normal:
         if not self.high > self.low:
-            raise ValueError(f"high ({self.high}) must exceed low ({self.low})")
+            raise ValueError(f"high ({self.high:g}) must exceed low ({self.low:g})")
         return self
 
     def _frozen(self):
@@ -257,7 +257,7 @@ class LogNormal(_Spec):
     @model_validator(mode="after")
     def _order(self) -> LogNormal:
         if not self.p95 > self.p5:
-            raise ValueError(f"p95 ({self.p95}) must exceed p5 ({self.p5})")
+            raise ValueError(f"p95 ({self.p95:g}) must exceed p5 ({self.p5:g})")
         return self
 
     def _mu_sigma(self) -> tuple[float, float]:

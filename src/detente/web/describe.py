@@ -59,6 +59,8 @@ def spread(spec, *, percent: bool = False, unit: str = "") -> str:
         return f"{x:.0f}" if abs(x) >= 10 or float(x).is_integer() else f"{x:.2g}"
 
     tail = f" {unit}" if unit else ""
+    if unit == "months" and fmt(mid) == "1":
+        tail = " month"
     if fmt(lo) == fmt(hi):
         return f"{fmt(mid)}{tail}"
     return f"about {fmt(mid)}{tail} (90 % range {fmt(lo)}–{fmt(hi)})"

@@ -467,6 +467,13 @@
     }
     return best;
   }
+  // A range's problem names the number it is about (`low`, "high (9) must exceed…"): mark that box.
+  const BOXES = {low: "low", value: "low", p5: "low", high: "high", p95: "high", mode: "mode"};
+  function boxOf(spec, reason) {
+    const named = /^`(\w+)`/.exec(reason) || /^(\w+) \(/.exec(reason);
+    const box = named && BOXES[named[1]] ? spec.querySelectorAll("input[type=text]")[["low", "high", "mode"].indexOf(BOXES[named[1]])] : null;
+    return box || spec;
+  }
   function showProblems(problems) {
     for (const el of root.querySelectorAll(".field-problem")) el.remove();
     for (const el of root.querySelectorAll("[aria-invalid]")) el.removeAttribute("aria-invalid");
@@ -476,9 +483,11 @@
       h("ul", {}, problems.map((p) => h("li", {}, p.field ? h("code", {}, p.field) : null, p.field ? ": " : "", p.reason,
         p.line ? ` (YAML line ${p.line})` : ""))));
     for (const p of problems) {
-      const el = p.field ? target(p.field) : null;
+      let el = p.field ? target(p.field) : null;
       if (!el || el.getAttribute("data-field") === "") continue;
-      const note = h("p", {class: "field-problem"}, p.reason);
+      if (el.classList.contains("spec")) el = boxOf(el, p.reason);
+      const note = h("p", {class: "field-problem"}, p.reason + (percent && /fraction from 0 to 1/.test(p.reason)
+        ? " In the form, with chances in percent: from 0 to 100 %." : ""));
       if (el.matches("input, select, textarea")) { el.setAttribute("aria-invalid", "true"); (el.closest("label") || el).after(note); }
       else if (el.firstElementChild && el.firstElementChild.matches("legend")) el.firstElementChild.after(note);
       else el.prepend(note);
