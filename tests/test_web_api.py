@@ -498,11 +498,11 @@ def test_draft_check_goes_both_ways_and_lists_every_problem(client):
     assert broken["document"] is None and broken["problems"][0]["reason"].startswith("not valid YAML")
     deep: dict = {}
     node = deep
-    for _ in range(30):
+    for _ in range(45):
         node["x"] = {}
         node = node["x"]
     too_deep = client.post("/api/scenarios/draft", json={"document": deep}).json()
-    assert "nests more than 20 levels" in too_deep["problems"][0]["reason"]
+    assert "nests more than 40 levels" in too_deep["problems"][0]["reason"]
     assert client.post("/api/scenarios/draft", json={"yaml": "a: 1", "document": {}}).status_code == 422
 
 

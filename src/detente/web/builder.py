@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from ..errors import InputError
+from ..inputs.loading import MAX_DEPTH
 from ..inputs.profile import Profile
 from ..inputs.vocabulary import (
     BINDS,
@@ -43,7 +44,6 @@ MEASURE_LABELS = {
     "confidence-building": "A goodwill step (e.g. release of detainees)",
 }
 BASIS = "set in the Détente web builder"
-MAX_DOCUMENT_DEPTH = 20  # a scenario nests 7 levels deep; a document deeper than this is refused
 
 
 def vocabulary(profile: Profile) -> dict[str, Any]:
@@ -109,39 +109,32 @@ def draft(check, *, text: str | None = None, document: Any = None) -> dict[str, 
     """Check a draft given as YAML ``text`` or as a ``document``: both forms of it, whether it is
     valid, and every problem found (field, reason, YAML line). ``check`` validates YAML text
     against the profile and returns the scenario (raises InputError)."""
-    parsed: Any = None
     if text is None:
-        if _depth(document) > MAX_DOCUMENT_DEPTH:
-            return _answer("", None, [(None, f"the document nests more than {MAX_DOCUMENT_DEPTH} levels deep; "
-                                             "a scenario nests 7")])
-        text, parsed = dump(document), document
+        if _depth(document) > MAX_DEPTH:
+            return _answer("", None, [(None, f"the document nests more than {MAX_DEPTH} levels deep")])
+        text = dump(document)
+    else:
+        try:
+            document = safe_yaml(text)
+        except InputError as exc:  # the YAML does not parse: no document, and the parser's reason
+            return _answer(text, None, exc.problems)
     try:
         scenario = check(text)
     except InputError as exc:
-        if parsed is None:
-            parsed = _document(text)
-        return _answer(text, parsed, exc.problems)
-    return {**_answer(text, parsed if parsed is not None else _document(text), []),
-            "name": scenario.name, "phases": len(scenario.phases)}
+        return _answer(text, document, exc.problems)
+    return {**_answer(text, document, []), "name": scenario.name, "phases": len(scenario.phases)}
 
 
 def _answer(text: str, document: Any, problems: list[tuple[str | None, str]]) -> dict[str, Any]:
     rows = []
     for field, reason in problems:
-        line = field_line(text, field) if field and not field.startswith("line ") else None
-        if field and field.startswith("line ") and field[5:].isdigit():
+        if field and field.startswith("line ") and field[5:].isdigit():  # a YAML syntax error's line
             line = int(field[5:])
+        else:
+            line = field_line(text, field) if field else None
         rows.append({"field": field, "reason": reason, "line": line})
     return {"yaml": text, "document": document if isinstance(document, dict) else None, "valid": not rows,
             "problems": rows}
-
-
-def _document(text: str) -> Any:
-    """The YAML as a plain document, or None if it does not parse (the check said why)."""
-    try:
-        return safe_yaml(text)
-    except InputError:
-        return None
 
 
 def _depth(document: Any) -> int:
@@ -152,7 +145,7 @@ def _depth(document: Any) -> int:
         node, level = stack.pop()
         if isinstance(node, dict | list):
             deepest = max(deepest, level)
-            if level <= MAX_DOCUMENT_DEPTH:
+            if level <= MAX_DEPTH:
                 stack.extend((child, level + 1) for child in (node.values() if isinstance(node, dict) else node))
     return deepest
 

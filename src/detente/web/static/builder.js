@@ -58,7 +58,7 @@
   const unreadable = (field) => h("p", {class: "note", "data-field": field}, `${field} is not a mapping of fields: edit it in the YAML.`);
   const phases = () => (Array.isArray(doc.phases) ? doc.phases : []);
   const key = (item, i) => (item && typeof item === "object" && item.id !== undefined && item.id !== null ? item.id : i);
-  const set = (obj, k, v) => { if (v === "" || v === null || v === undefined || (Array.isArray(v) && !v.length && k !== "measures")) delete obj[k]; else obj[k] = v; };
+  const set = (obj, k, v) => { if (v === "" || v === null || v === undefined || (Array.isArray(v) && !v.length)) delete obj[k]; else obj[k] = v; };
 
   // -- numbers --------------------------------------------------------------------------------
   function parse(raw, unit) {
@@ -250,9 +250,9 @@
     const num = (p, title, unit, chance) => label(title, h("input", {type: "text", inputmode: "decimal", size: 7, value: shown(m[p], chance ? CHANCE : ""), "data-field": `${field}.${p}`,
       on: {input: (e) => { set(m, p, parse(e.target.value, chance ? CHANCE : "")); changed(); }}}), chance ? unitText(CHANCE) : unit);
     if (target === "stock") {
-      box.append(label("Stock", select([["pu", "separated plutonium (kg)"], ["heu", "weapon-grade uranium (kg)"], ["warheads", "material for warheads"]], m.stock, (v) => { m.stock = v; changed(); }, {"data-field": `${field}.stock`})),
+      box.append(label("Stock", select(V.cap_stocks.map((k) => [k, {pu: "separated plutonium (kg)", heu: "weapon-grade uranium (kg)", warheads: "material for warheads"}[k] || k]), m.stock, (v) => { m.stock = v; changed(); }, {"data-field": `${field}.stock`})),
         num("limit", "Limit", m.stock === "warheads" ? "warheads" : "kg"),
-        label("Excess", select([["removed", "removed for good"], ["declared", "declared and stored under seal"]], m.excess || "removed", (v) => { m.excess = v; changed(); }, {"data-field": `${field}.excess`})));
+        label("Excess", select(V.cap_excess.map((k) => [k, {removed: "removed for good", declared: "declared and stored under seal"}[k] || k]), m.excess || "removed", (v) => { m.excess = v; changed(); }, {"data-field": `${field}.excess`})));
     } else if (target === "launchers") {
       box.append(checks(classOptions, m.launchers, (v) => { m.launchers = v; changed(); }, `${field}.launchers`, "Missile classes"),
         num("limit", "Limit", "launchers per class"));
@@ -268,7 +268,7 @@
       label("Id (to tie incentives to it)", h("input", {type: "text", size: 14, value: item.id ?? "", "data-field": `${field}.id`,
         on: {change: (e) => renameMeasure(item, e.target.value.trim())}})));
     if (what === "measure") {
-      ids.append(label("Binds", select([["", "the default for its kind"], ["start", "from the phase's start"], ["complete", "once the phase is complete"]], item.binds || "",
+      ids.append(label("Binds", select([["", "the default for its kind"], ...V.binds.map((k) => [k, {start: "from the phase's start", complete: "once the phase is complete"}[k] || k])], item.binds || "",
         (v) => { set(item, "binds", v); changed(); }, {"data-field": `${field}.binds`})),
       label("Lapses on (sunset)", h("input", {type: "month", value: item.until || "", "data-field": `${field}.until`,
         on: {input: (e) => { set(item, "until", e.target.value); changed(); }}})));
