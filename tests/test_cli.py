@@ -29,7 +29,7 @@ def test_run_json_records(monkeypatch, capsys):
         "pu_kg", "heu_kg", "warheads_possible", "warheads_assembled"}
     assert {r["date"] for r in records} == {"2010-01", "2030-12"}
     first = records[0]
-    assert list(first) == ["scenario", "metric", "date", "mean", "p5", "p25", "p50", "p75", "p95"]
+    assert list(first) == ["scenario", "metric", "date", "mean", "p5", "p25", "p50", "p75", "p95", "beyond_range"]
     assert first["p5"] <= first["p50"] <= first["p95"]
 
 

@@ -79,7 +79,7 @@ def test_results_exports(small_run, tmp_path):
     assert set(ds["pu_kg"].dims) == {"scenario", "date", "quantile"}
     csv = small_run.to_csv(tmp_path / "r.csv", dates=["2030-01"])
     text = csv.read_text().splitlines()
-    assert text[0] == "scenario,metric,date,mean,p5,p25,p50,p75,p95"
+    assert text[0] == "scenario,metric,date,mean,p5,p25,p50,p75,p95,beyond_range"
     metrics = [line.split(",")[1] for line in text[1:]]
     assert len(metrics) == len(set(metrics))  # one row per metric at one date
     assert {"pu_kg", "heu_kg", "warheads_possible", "icbm_reliability", "deliverable:guam",

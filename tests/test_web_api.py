@@ -232,7 +232,7 @@ def test_run_start_poll_and_results(shared):
 
     csv = client.get(run["links"]["csv"])
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
-    assert csv.text.splitlines()[0] == "scenario,metric,date,mean,p5,p25,p50,p75,p95"
+    assert csv.text.splitlines()[0] == "scenario,metric,date,mean,p5,p25,p50,p75,p95,beyond_range"
     nc = client.get(run["links"]["netcdf"])
     assert nc.status_code == 200 and nc.content[:4] == b"\x89HDF"
     with xr.open_dataset(io.BytesIO(nc.content), engine="h5netcdf") as ds:

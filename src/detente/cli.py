@@ -302,9 +302,8 @@ def _print_table(results: Results, dates: list[str]) -> None:
                     f"profile {results.attrs['profile']} · Pu and HEU on hand, net of tests")
     ends = [d for d in dates if tables.evaluated(results, d)][-1:]
     _print_regions(results, ends)
-    for metric in results.overflowed():
-        err.print(f"note: some samples of {metric} exceeded the histogram's top bin; "
-                  "upper quantiles there are lower bounds", markup=False)
+    for note in tables.beyond_range(results):
+        err.print(f"note: {note}", markup=False)
 
 
 @app.command()

@@ -4,6 +4,10 @@ Warhead counts go into exact integer bins; kilograms into log-spaced bins with 0
 width. Counts from many blocks (or workers) add up exactly, so quantiles never depend on how a
 run was split. Quantiles use the inverted-CDF rule (the smallest value whose CDF reaches q), with
 linear interpolation inside a kilogram bin.
+
+A histogram's end bins can be open: values beyond the range are counted there (``open_bins``). A
+quantile or mean that depends on where inside an open bin its samples lie is not known, so it is
+reported as ``open_value`` (NaN unless the caller knows better) instead of a wrong number.
 """
 
 from __future__ import annotations
@@ -28,6 +32,9 @@ class CountBins:
 
     def centres(self) -> np.ndarray:
         return np.arange(self.size, dtype=float)
+
+    def open_bins(self) -> tuple[int, ...]:
+        return (self.size - 1,)
 
     interpolate = False
 
@@ -55,6 +62,9 @@ class KgBins:
     def centres(self) -> np.ndarray:
         return 0.5 * (self.lower_edges() + self.upper_edges())
 
+    def open_bins(self) -> tuple[int, ...]:
+        return (self.size - 1,)  # values above the range are clipped into the top bin
+
     interpolate = True
     zero = 0  # the bin read as exactly zero
 
@@ -74,6 +84,10 @@ class SignedCountBins:
 
     upper_edges = lower_edges
     centres = lower_edges
+
+    def open_bins(self) -> tuple[int, ...]:
+        return (0, self.size - 1)
+
     interpolate = False
 
 
@@ -98,6 +112,9 @@ class SignedKgBins:
     def centres(self) -> np.ndarray:
         return 0.5 * (self.lower_edges() + self.upper_edges())
 
+    def open_bins(self) -> tuple[int, ...]:
+        return (0, self.size - 1)
+
     interpolate = True
 
     @property
@@ -120,14 +137,19 @@ class UnitBins:
     def centres(self) -> np.ndarray:
         return 0.5 * (self.lower_edges() + self.upper_edges())
 
+    def open_bins(self) -> tuple[int, ...]:
+        return ()  # a share cannot leave [0, 1]
+
     interpolate = True
 
 
 Bins = CountBins | KgBins | SignedCountBins | SignedKgBins | UnitBins
 
 
-def quantiles(counts: np.ndarray, bins: Bins, qs: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
-    """Quantiles from histograms ``counts`` (..., k) → (..., len(qs)); NaN where empty.
+def quantiles(counts: np.ndarray, bins: Bins, qs: np.ndarray, index: np.ndarray | None = None,
+              open_value: float = np.nan) -> np.ndarray:
+    """Quantiles from histograms ``counts`` (..., k) → (..., len(qs)); NaN where empty, and
+    ``open_value`` where a quantile falls in one of the bins' open end bins.
 
     ``index`` (k,) says which of the ``bins`` the last axis holds (default: all of them, in
     order): a histogram trimmed to the bins that hold any sample gives the same quantiles."""
@@ -153,20 +175,35 @@ def quantiles(counts: np.ndarray, bins: Bins, qs: np.ndarray, index: np.ndarray 
             value = np.where(k == zero, 0.0, value)
         else:
             value = lower[k]
+        value = np.where(np.isin(index[k], bins.open_bins()), open_value, value)
         out[..., j] = np.where(total[..., 0] > 0, value, np.nan)
     return out
 
 
-def mean_from_counts(counts: np.ndarray, bins: Bins, index: np.ndarray | None = None) -> np.ndarray:
-    """Mean of a histogram (exact for CountBins below the overflow bin); ``index`` as in
-    :func:`quantiles` (the sum runs over every bin, so trimming does not change a bit)."""
+def beyond(counts: np.ndarray, bins: Bins, index: np.ndarray | None = None) -> np.ndarray:
+    """Share of samples (..., k) → (...) counted in an open end bin, i.e. beyond the bins' range
+    (0 where empty)."""
+    counts = np.asarray(counts)
+    index = np.arange(bins.size) if index is None else np.asarray(index)
+    total = counts.sum(axis=-1)
+    out = counts[..., np.isin(index, bins.open_bins())].sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, out / np.maximum(total, 1), 0.0)
+
+
+def mean_from_counts(counts: np.ndarray, bins: Bins, index: np.ndarray | None = None,
+                     open_value: float = np.nan) -> np.ndarray:
+    """Mean of a histogram (exact for CountBins), ``open_value`` where any sample lies in an open
+    end bin; ``index`` as in :func:`quantiles` (the sum runs over every bin, so trimming does not
+    change a bit)."""
     if index is not None:
         full = np.zeros(counts.shape[:-1] + (bins.size,), dtype=counts.dtype)
         full[..., index] = counts
         counts = full
     total = counts.sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (counts * bins.centres()).sum(axis=-1) / total
+        mean = (counts * bins.centres()).sum(axis=-1) / total
+    return np.where(counts[..., list(bins.open_bins())].any(axis=-1), open_value, mean)
 
 
 def log_bin(x: np.ndarray, bins: KgBins) -> np.ndarray:

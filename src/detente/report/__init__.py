@@ -164,6 +164,7 @@ def build(results, title: str | None = None, figures: Path | None = None) -> dic
                      "cells": [c["text"] + (f" · Δ {c['delta']}" if c["delta"] else "") for c in r["cells"]]}
                     for r in tables.regions(results, results.months[-1], summary)],
         "reliable": reliable,
+        "beyond_range": tables.beyond_range(results),
         "designs": results.designs,
         "threat": tables.threat(results, summary),
         "appendix": _appendix(results),

@@ -20,14 +20,14 @@ from pydantic import TypeAdapter
 from scipy.stats import norm
 
 from ..errors import InputError
-from ..histograms import CountBins, mean_from_counts, quantiles
+from ..histograms import beyond, mean_from_counts, quantiles
 from ..inputs.uncertain import Spec
 from ..metrics import DEAL_EVENTS, METRICS, SUMMED, Metric, metric
 from ..months import format_month, parse_month
 from .build import SCHEMA, var
 from .summary import QUANTILES, deal_rows, horizon_rows
 
-COLUMNS = ["scenario", "metric", "date", "mean", "p5", "p25", "p50", "p75", "p95"]
+COLUMNS = ["scenario", "metric", "date", "mean", "p5", "p25", "p50", "p75", "p95", "beyond_range"]
 _SPEC = TypeAdapter(Spec)
 
 
@@ -145,9 +145,7 @@ class Results:
             return self._quantiles[key].copy()
         m = self._metric(name)
         counts = self.counts(name)
-        data = quantiles(counts.values, m.bins, np.asarray(qs), counts[counts.dims[-1]].values)
-        if m.name == "breakout_months":  # the top bin: no facility can ever make the material
-            data[data >= m.bins.lower_edges()[-1]] = np.inf
+        data = quantiles(counts.values, m.bins, np.asarray(qs), counts[counts.dims[-1]].values, _open_value(m))
         for i, s in enumerate(self.scenarios):
             if not self.has(name, s):
                 data[i] = np.nan
@@ -174,9 +172,7 @@ class Results:
             counted = counts.sum(axis=-1) > 0
             data = np.where(counted, total / n, np.nan)
         else:
-            data = mean_from_counts(counts, m.bins, index)
-            if m.name == "breakout_months" and index[-1] == m.bins.size - 1:  # some samples: never
-                data = np.where(counts[..., -1] > 0, np.inf, data)
+            data = mean_from_counts(counts, m.bins, index, _open_value(m))
         for i, s in enumerate(self.scenarios):
             if not self.has(name, s):
                 data[i] = np.nan
@@ -269,15 +265,23 @@ class Results:
             out[s] = self.months[hit[0]] if hit.size else None
         return out
 
+    def beyond(self, name: str) -> xr.DataArray:
+        """``scenario × date`` share of samples beyond a binned metric's histogram range (counted
+        in an open end bin): where a quantile falls there it is NaN, and so is the mean."""
+        m = self._metric(name)
+        counts = self.counts(name)
+        data = beyond(counts.values, m.bins, counts[counts.dims[-1]].values)
+        if m.name == "breakout_months":
+            data = np.zeros_like(data)  # the top bin is "never", a value, not a loss of range
+        return xr.DataArray(data, dims=("scenario", "date"),
+                            coords={"scenario": self.scenarios, "date": self.dataset["date"].values},
+                            name=f"{name} beyond range", attrs={"units": "1", "long_name": (
+                                f"share of samples beyond the histogram range of {m.label[0].lower()}{m.label[1:]}")})
+
     def overflowed(self) -> list[str]:
-        """Count metrics whose top bin was reached (quantiles there are lower bounds)."""
-        out = []
-        for name in self.metrics:
-            bins, counts = self._metric(name).bins, self.counts(name)
-            top = counts[counts.dims[-1]].values[-1] == bins.size - 1
-            if isinstance(bins, CountBins) and top and bool(counts.values[..., -1].any()):
-                out.append(name)
-        return out
+        """Binned metrics with samples beyond their histogram's range in some month (quantiles
+        and means that depend on them are NaN there)."""
+        return [name for name in self.metrics if bool((self.beyond(name).values > 0).any())]
 
     # -- tables ----------------------------------------------------------------------------
     def default_dates(self) -> list[str]:
@@ -304,11 +308,13 @@ class Results:
         return out
 
     def summary(self, dates: Sequence[str] | None = None, metrics: Sequence[str] | None = None) -> pd.DataFrame:
-        """Tidy table: scenario, metric, date, mean, p5, p25, p50, p75, p95.
+        """Tidy table: scenario, metric, date, mean, p5, p25, p50, p75, p95, beyond_range.
 
         Binned metrics (and their paired ``delta:`` forms, scenario minus baseline) at each date;
         for deals ``p_in_force``, ``p_cheated``, ``p_detected`` (the share in ``mean``); at the
         horizon, per-sample metrics such as ``months_to_<N>_warheads`` and ``months_halted``.
+        ``beyond_range`` is the share of samples beyond the histogram's range; a quantile that
+        falls there, and then the mean, is NaN rather than a capped number.
         ``date`` is a datetime (the month's first day), as in :meth:`quantiles`;
         :meth:`summary_table` gives the same rows with ``"YYYY-MM"`` labels.
         """
@@ -323,19 +329,20 @@ class Results:
         for name in metrics or self.metrics:
             q = self.quantiles(name).values[:, index, :]
             mean = self.mean(name).values[:, index]
+            out = self.beyond(name).values[:, index]
             for i, scenario in enumerate(self.scenarios):
                 if not self.has(name, scenario):
                     continue
-                rows += [[scenario, name, date, mean[i, j], *q[i, j]] for j, date in enumerate(dates)]
-        if metrics is None:
-            rows += deal_rows(self, dates, index)
-            if self.months[-1] in dates:
-                rows += horizon_rows(self)
+                rows += [[scenario, name, date, mean[i, j], *q[i, j], out[i, j]] for j, date in enumerate(dates)]
+        if metrics is None:  # exact values: nothing beyond a range
+            exact = deal_rows(self, dates, index) + (horizon_rows(self) if self.months[-1] in dates else [])
+            rows += [[*row, 0.0] for row in exact]
         return pd.DataFrame(rows, columns=COLUMNS)
 
     def records(self, dates: Sequence[str] | None = None) -> list[dict]:
-        """JSON-ready records ``{scenario, metric, date, mean, p5, …, p95}`` (null where a value
-        is undefined or beyond the horizon)."""
+        """JSON-ready records ``{scenario, metric, date, mean, p5, …, p95, beyond_range}`` (null
+        where a value is undefined, beyond the horizon, or beyond the histogram's range: see
+        :meth:`beyond`)."""
         frame = self.summary_table(dates)
         return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in row.items()}
                 for row in frame.to_dict(orient="records")]
@@ -358,8 +365,9 @@ class Results:
 
     # -- files -----------------------------------------------------------------------------
     def quantile_dataset(self, qs: Sequence[float] = QUANTILES) -> xr.Dataset:
-        """Quantiles (``<metric>``: scenario × [region ×] date × quantile) and means
-        (``<metric>_mean``) of every binned metric, for readers without Détente."""
+        """Quantiles (``<metric>``: scenario × [region ×] date × quantile), means (``<metric>_mean``)
+        and the share beyond the histogram's range (``<metric>_beyond_range``, where the others are
+        NaN) of every binned metric, for readers without Détente."""
         data = {}
         for name, m in METRICS.items():
             if f"counts_{var(name)}" not in self.dataset:
@@ -367,12 +375,14 @@ class Results:
             names = [f"{name}:{r}" for r in self.regions] if m.per_region else [name]
             q = [self.quantiles(n, qs) for n in names]
             mean = [self.mean(n) for n in names]
+            out = [self.beyond(n) for n in names]
             if m.per_region:
-                q = [xr.concat(q, dim=xr.DataArray(self.regions, dims="region"))]
-                mean = [xr.concat(mean, dim=xr.DataArray(self.regions, dims="region"))]
+                q, mean, out = ([xr.concat(x, dim=xr.DataArray(self.regions, dims="region"))] for x in (q, mean, out))
             attrs = {"units": m.unit, "long_name": m.label, "derived": "from the histogram counts_" + var(name)}
             data[var(name)] = q[0].rename(None).assign_attrs(attrs)
             data[f"{var(name)}_mean"] = mean[0].rename(None).assign_attrs(attrs)
+            data[f"{var(name)}_beyond_range"] = out[0].rename(None).assign_attrs(
+                {**out[0].attrs, "derived": attrs["derived"]})
         found = xr.Dataset(data)
         if "quantile" in found.coords:
             found["quantile"].attrs.update(long_name="quantile of the samples", units="1")
@@ -455,3 +465,9 @@ class Results:
         if ax is None:
             charts.credit(drawn, self.attrs)
         return drawn
+
+
+def _open_value(m: Metric) -> float:
+    """What a quantile in an open end bin reads as: breakout's top bin means "never" (∞);
+    elsewhere the value is unknown (NaN)."""
+    return np.inf if m.name == "breakout_months" else np.nan

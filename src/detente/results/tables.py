@@ -6,10 +6,25 @@ from __future__ import annotations
 
 import math
 
-from ..metrics import DEAL_EVENTS
+from ..metrics import DEAL_EVENTS, metric
 from ..months import format_month, parse_month
 from ..parameters import describe
 from .results import Results
+
+
+# -- notes -----------------------------------------------------------------------------------
+def beyond_range(results: Results) -> list[str]:
+    """A sentence per binned metric with samples beyond its histogram's range: from when, how
+    many at most, and that the quantiles and means depending on them are left blank."""
+    notes = []
+    for name in results.overflowed():
+        share = results.beyond(name).values.max(axis=0)  # the largest share over scenarios, by month
+        first = results.months[int((share > 0).argmax())]
+        m = metric(name)
+        notes.append(f"{m.label} ({name}): from {first}, up to {share.max():.1%} of samples lie beyond the range its "
+                     f"histogram counts exactly; quantiles and means that depend on them are left blank "
+                     "(null in JSON and CSV) rather than shown at the cap.")
+    return notes
 
 
 # -- number formats ------------------------------------------------------------------------

@@ -73,7 +73,8 @@ def stored_results(path: str, mtime_ns: int) -> Results:
 def stored_tables(path: str, mtime_ns: int) -> dict:
     """The comparison and headline tables of a stored run (``mtime_ns`` keys the cache)."""
     results = stored_results(path, mtime_ns)
-    return {"comparison": comparison(results) if results.baseline else None, "headline": headline(results)}
+    return {"comparison": comparison(results) if results.baseline else None, "headline": headline(results),
+            "beyond_range": tables.beyond_range(results)}
 
 
 def _analysed(results: Results, form: dict) -> Shown:
@@ -250,6 +251,7 @@ def page_router(service: Service, jobs: Jobs, tpl: Jinja2Templates) -> APIRouter
             compare_link, rows = None, None
         return render(request, "run.html", title=f"Run {run_id}", run=run_info(run), finished=FINISHED,
                       has_report=has_report, headline=rows, compare_link=compare_link, analysis=spec,
+                      beyond_range=stored["beyond_range"] if stored is not None else [],
                       has_analysis=(store.run_dir(run_id) / "analysis.html").is_file())
 
     @router.post("/runs/{run_id}/cancel")
