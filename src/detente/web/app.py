@@ -203,7 +203,7 @@ def _methods(app: FastAPI, scope: dict) -> list[str]:
     nests included routers) about each method; the static files' mount takes GET and HEAD."""
     root = scope.get("app_root_path", scope.get("root_path", ""))  # a mount changes root_path, not this
     probe = {"type": "http", "path": scope["path"], "root_path": root, "headers": []}
-    methods = set()
+    methods: set[str] = set()
     for route in app.router.routes:
         for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"):
             match = route.matches({**probe, "method": method})[0]
@@ -250,9 +250,11 @@ class Sessions:
         return sid
 
     def valid(self, sid: str) -> bool:
+        """Whether ``sid`` is a session opened here, neither expired nor closed."""
         return self._expiry.get(sid, -math.inf) > self.clock()
 
     def close(self, sid: str) -> None:
+        """End a session (logout); an unknown id is ignored."""
         with self._lock:
             self._expiry.pop(sid, None)
 
@@ -278,6 +280,7 @@ class Throttle:
             return math.ceil(recent[0] + self.window - now) if len(recent) >= self.limit else 0
 
     def fail(self, client: str) -> None:
+        """Count a wrong token from ``client``."""
         now = self.clock()
         with self._lock:
             if len(self._failures) > 10_000:  # many addresses: forget those with no failure in the window
@@ -285,6 +288,7 @@ class Throttle:
             self._failures.setdefault(client, deque()).append(now)
 
     def forget(self, client: str) -> None:
+        """Clear ``client``'s failures (it gave the right token)."""
         with self._lock:
             self._failures.pop(client, None)
 
