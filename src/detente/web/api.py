@@ -104,7 +104,11 @@ def run_info(run: dict) -> dict:
 
 
 ERRORS = {
+    400: {"model": Error, "description": "the request cannot be read: a bad Content-Length, or a body that is "
+                                         "not UTF-8"},
     401: {"model": Error, "description": "token missing or wrong (when the server has one)"},
+    403: {"model": Error, "description": "a browser request from another site (by Origin, Sec-Fetch-Site or "
+                                         "Referer)"},
     413: {"model": Error, "description": "request body over the limit"},
     422: {"model": Error, "description": "bad input: the reason, the field and the file"},
 }
@@ -112,17 +116,23 @@ ERRORS = {
 
 def api_router(service: Service, jobs: Jobs) -> APIRouter:
     limits = service.limits
+    # the longest `yaml` a body within the limit can carry: `{"yaml":"…"}`, one byte per character
+    # (escapes and characters beyond ASCII take more, and such a body gets 413)
+    longest = limits.max_body - len('{"yaml":""}')
+    too_big = {"model": Error, "description": f"request body over this server's limit of {limits.max_body:,} "
+                                              "bytes as sent (a `yaml` field's escapes and characters beyond "
+                                              "ASCII count by their bytes)"}
 
     class ScenarioText(BaseModel):
         model_config = ConfigDict(extra="forbid")
-        yaml: str = Field(max_length=limits.max_body, description="the scenario as YAML (see the README)",
+        yaml: str = Field(max_length=longest, description="the scenario as YAML (see the README)",
                           examples=["name: my-deal\ntitle: My deal\nstart: 2027-01\nphases: []\n"])
 
     class Draft(BaseModel):
         model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
             {"yaml": "name: my-deal\ntitle: My deal\nstart: 2027-01\nphases: []\n"},
             {"document": {"name": "my-deal", "title": "My deal", "start": "2027-01", "phases": []}}]})
-        yaml: str | None = Field(None, max_length=limits.max_body, description="the draft as YAML")
+        yaml: str | None = Field(None, max_length=longest, description="the draft as YAML")
         document: dict | None = Field(None, description="the draft as a document (what the YAML would parse to)")
 
         @model_validator(mode="after")
@@ -159,7 +169,7 @@ def api_router(service: Service, jobs: Jobs) -> APIRouter:
             {"kind": "sweep", "scenario": "jcpoa-style", "outcome": "delta:warheads_possible@2037",
              "samples": 5000, "set": "adoption.verification1.detect_per_month=0.01,0.15,0.6"}]})
 
-    router = APIRouter(prefix="/api", responses=ERRORS)
+    router = APIRouter(prefix="/api", responses={**ERRORS, 413: too_big})
 
     def not_found(exc: Exception) -> JSONResponse:
         return JSONResponse({"error": str(exc), "field": None, "file": None}, status_code=404)
@@ -360,7 +370,7 @@ SCHEMA_MEDIA = "application/schema+json"
 def schema_router() -> APIRouter:
     """The JSON Schemas of scenario and profile files at the stable paths their ``$id`` names (for
     editors: completion and inline errors while writing a scenario)."""
-    router = APIRouter(tags=["schema"], responses={401: ERRORS[401]})
+    router = APIRouter(tags=["schema"], responses={400: ERRORS[400], 401: ERRORS[401]})
     answer = {200: {"content": {SCHEMA_MEDIA: {}}, "description": "a JSON Schema (draft 2020-12)"}}
 
     def shipped(kind: Kind) -> Response:

@@ -6,16 +6,24 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import os
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Executor
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from .._version import __version__
 from ..errors import Conflict, InputError, NotFound, TooManyRuns
@@ -27,21 +35,23 @@ from .store import Store
 
 log = logging.getLogger("detente.web")
 
-COOKIE = "detente_token"
+COOKIE = "detente_session"
 STATIC = Path(__file__).parent / "static"
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def create_app(data_dir: Path, *, token: str | None = None, max_samples: int = 200_000, max_body: int = 200_000,
-               max_runs: int = 2, executor: Executor | None = None, allowed_hosts: tuple[str, ...] = ()) -> FastAPI:
+               max_runs: int = 2, executor: Executor | None = None, allowed_hosts: tuple[str, ...] = (),
+               session_hours: int = 12) -> FastAPI:
     """The Détente web app over ``data_dir`` (created if missing).
 
     ``token``: when set, every request must carry it (``Authorization: Bearer``, the
-    ``X-Detente-Token`` header, or the cookie the login page sets). ``max_samples`` per run,
-    ``max_body`` bytes per request, ``max_runs`` queued or running at once. ``executor`` runs
-    the jobs (default: a pool of ``max_runs`` threads); tests inject their own.
+    ``X-Detente-Token`` header, or the session cookie the login page sets, valid for
+    ``session_hours`` or until logout). ``max_samples`` per run, ``max_body`` bytes per request,
+    ``max_runs`` queued or running at once. ``executor`` runs the jobs (default: a pool of
+    ``max_runs`` threads); tests inject their own.
     """
-    if max_samples < 1 or max_body < 1024 or max_runs < 1:
+    if max_samples < 1 or max_body < 1024 or max_runs < 1 or session_hours < 1:
         raise ValueError("limits must be positive (max_body at least 1024 bytes)")
     store = Store(Path(data_dir))
     interrupted = store.recover()
@@ -51,6 +61,8 @@ def create_app(data_dir: Path, *, token: str | None = None, max_samples: int = 2
     service = Service(store, limits)
     jobs = Jobs(service, executor, max_runs)
     tpl = templates()
+    sessions = Sessions(session_hours * 3600)
+    logins = Throttle()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -72,6 +84,8 @@ def create_app(data_dir: Path, *, token: str | None = None, max_samples: int = 2
     app.state.service = service
     app.state.jobs = jobs
     app.state.limits = limits
+    app.state.sessions = sessions
+    app.state.logins = logins
 
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith(("/api", "/schema/"))
@@ -104,7 +118,10 @@ def create_app(data_dir: Path, *, token: str | None = None, max_samples: int = 2
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
-        return error(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # RFC 9110 §15.5.6: name every method the path takes, on any of its routes
+            headers = {**(headers or {}), "Allow": ", ".join(_methods(app, request.scope))}
+        return error(request, exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(NotFound)
     async def not_found(request: Request, exc: NotFound):
@@ -135,14 +152,23 @@ def create_app(data_dir: Path, *, token: str | None = None, max_samples: int = 2
         given = str(form.get("token") or "")
         if token is None:
             return RedirectResponse(target, status_code=303)
+        client = request.client.host if request.client else "unknown"
+        wait = logins.wait(client)
+        if wait:
+            return _login(tpl, request, target, True, f"Too many wrong tokens from your address: try again in "
+                          f"{wait} s.", 429, {"Retry-After": str(wait)})
         if not _same(given, token):
+            logins.fail(client)
             return _login(tpl, request, target, True, "That is not the token of this server.", 401)
+        logins.forget(client)
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(COOKIE, _digest(given), httponly=True, samesite="strict", path="/")
+        response.set_cookie(COOKIE, sessions.open(), max_age=session_hours * 3600, httponly=True,
+                            samesite="strict", path="/", secure=request.url.scheme == "https")
         return response
 
     @app.post("/logout", include_in_schema=False)
-    def logout():
+    def logout(request: Request):
+        sessions.close(request.cookies.get(COOKIE, ""))
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE, path="/")
         return response
@@ -151,7 +177,7 @@ def create_app(data_dir: Path, *, token: str | None = None, max_samples: int = 2
     app.include_router(schema_router())
     app.include_router(page_router(service, jobs, tpl))
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    app.add_middleware(Guard, token=token, max_body=max_body, tpl=tpl, allowed=allowed_hosts)
+    app.add_middleware(Guard, token=token, sessions=sessions, max_body=max_body, tpl=tpl, allowed=allowed_hosts)
     return app
 
 
@@ -172,26 +198,110 @@ def _local(target: str) -> str:
     return target
 
 
-def _digest(token: str) -> str:
-    """What the login cookie carries: the token's SHA-256, hex (cookie-safe whatever the token)."""
-    import hashlib
+def _methods(app: FastAPI, scope: dict) -> list[str]:
+    """The methods some route of ``app`` takes on the path of ``scope``, asking each route (FastAPI
+    nests included routers) about each method; the static files' mount takes GET and HEAD."""
+    root = scope.get("app_root_path", scope.get("root_path", ""))  # a mount changes root_path, not this
+    probe = {"type": "http", "path": scope["path"], "root_path": root, "headers": []}
+    methods: set[str] = set()
+    for route in app.router.routes:
+        for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT"):
+            match = route.matches({**probe, "method": method})[0]
+            if match == Match.FULL and (not isinstance(route, Mount) or method in ("GET", "HEAD")):
+                methods.add(method)
+    return sorted(methods)
 
-    return hashlib.sha256(token.encode()).hexdigest()
 
-
-def _login(tpl, request: Request, target: str, required: bool, problem: str | None = None, status: int = 200):
+def _login(tpl, request: Request, target: str, required: bool, problem: str | None = None, status: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
     body = tpl.get_template("login.html").render(request=request, title="Token required", next=_local(target),
                                                  required=required, problem=problem, nonce="", page="login")
-    return HTMLResponse(body, status_code=status)
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """The origin of a URL as (scheme, host, port), the port spelled out; None if it names none
+    (``null``, a relative or malformed URL)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return None
+    return (parts.scheme, parts.hostname, port) if parts.hostname and port else None
+
+
+class Sessions:
+    """Login sessions, in memory: a random id per login, valid for ``lifetime`` seconds or until
+    logout (a restart forgets them all). ``clock`` is replaceable for tests."""
+
+    def __init__(self, lifetime: float, clock: Callable[[], float] = time.monotonic):
+        self.lifetime = lifetime
+        self.clock = clock
+        self._expiry: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def open(self) -> str:
+        """A new session's id (expired ones are dropped meanwhile)."""
+        now = self.clock()
+        sid = secrets.token_urlsafe(32)
+        with self._lock:
+            self._expiry = {k: t for k, t in self._expiry.items() if t > now}
+            self._expiry[sid] = now + self.lifetime
+        return sid
+
+    def valid(self, sid: str) -> bool:
+        """Whether ``sid`` is a session opened here, neither expired nor closed."""
+        return self._expiry.get(sid, -math.inf) > self.clock()
+
+    def close(self, sid: str) -> None:
+        """End a session (logout); an unknown id is ignored."""
+        with self._lock:
+            self._expiry.pop(sid, None)
+
+
+class Throttle:
+    """Failed logins per client address: after ``limit`` within ``window`` seconds, the address waits
+    until the oldest of them is ``window`` old. ``clock`` is replaceable for tests."""
+
+    def __init__(self, limit: int = 10, window: float = 60.0, clock: Callable[[], float] = time.monotonic):
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, client: str) -> int:
+        """Whole seconds until ``client`` may try again (0: now)."""
+        now = self.clock()
+        with self._lock:
+            recent = self._failures.get(client, deque())
+            while recent and recent[0] <= now - self.window:
+                recent.popleft()
+            return math.ceil(recent[0] + self.window - now) if len(recent) >= self.limit else 0
+
+    def fail(self, client: str) -> None:
+        """Count a wrong token from ``client``."""
+        now = self.clock()
+        with self._lock:
+            if len(self._failures) > 10_000:  # many addresses: forget those with no failure in the window
+                self._failures = {c: f for c, f in self._failures.items() if f and f[-1] > now - self.window}
+            self._failures.setdefault(client, deque()).append(now)
+
+    def forget(self, client: str) -> None:
+        """Clear ``client``'s failures (it gave the right token)."""
+        with self._lock:
+            self._failures.pop(client, None)
 
 
 class Guard:
     """ASGI middleware, outermost: the token, same-origin form posts, the body limit, headers."""
 
-    def __init__(self, app, *, token: str | None, max_body: int, tpl, allowed: tuple[str, ...] = ()):
+    def __init__(self, app, *, token: str | None, sessions: Sessions, max_body: int, tpl,
+                 allowed: tuple[str, ...] = ()):
         self.app = app
-        self.allowed = set(allowed)  # public names of a reverse proxy in front (DETENTE_ALLOWED_HOSTS)
+        self.allowed = {h.lower() for h in allowed}  # public names of a reverse proxy (DETENTE_ALLOWED_HOSTS)
         self.token = token
+        self.sessions = sessions
         self.max_body = max_body
         self.tpl = tpl
 
@@ -214,10 +324,8 @@ class Guard:
                 title="Token required", next=_local(target), required=True, problem=None, nonce="", page="login")
             return await _send(send, 401, page.encode(), "text/html; charset=utf-8")
 
-        if method in BODY_METHODS:  # browsers name the page a request comes from; refuse other sites
-            origin = (headers.get("origin") or "").split("://", 1)[-1]
-            if origin and origin != headers.get("host", "") and origin.split(":")[0] not in self.allowed:
-                return await _send(send, 403, _json("cross-site requests are refused"), "application/json")
+        if method in BODY_METHODS and self._cross_site(scope, headers):
+            return await _send(send, 403, _json("cross-site requests are refused"), "application/json")
 
         if method in BODY_METHODS or "content-length" in headers or "transfer-encoding" in headers:
             length = headers.get("content-length")
@@ -258,6 +366,31 @@ class Guard:
 
         return await self.app(scope, receive, with_headers)
 
+    def _cross_site(self, scope: dict, headers: dict[str, str]) -> bool:
+        """Whether a browser sent this request from another site. Browsers name the page a request
+        comes from: by ``Origin``; without it by ``Sec-Fetch-Site`` (``cross-site`` or an unknown value
+        is refused; ``same-origin`` and ``none``, the user's own navigation, pass; ``same-site``, a
+        sibling host that may be someone else's, needs a ``Referer`` of this origin); else by
+        ``Referer``. A request with none of them is no browser's (curl, scripts) and passes."""
+        if "origin" in headers:
+            return not self._trusted(headers["origin"], scope, headers)
+        fetch = headers.get("sec-fetch-site")
+        if fetch in ("same-origin", "none"):
+            return False
+        if fetch not in (None, "same-site"):
+            return True
+        if "referer" in headers:
+            return not self._trusted(headers["referer"], scope, headers)
+        return fetch == "same-site"
+
+    def _trusted(self, url: str, scope: dict, headers: dict[str, str]) -> bool:
+        """``url`` is of this server's own origin (scheme, host and port as served), or of a proxy
+        named in ``allowed`` (any port; over HTTPS, or the scheme this server is served on)."""
+        theirs = _origin(url)
+        scheme = scope.get("scheme", "http")
+        return theirs is not None and (theirs == _origin(f"{scheme}://{headers.get('host', '')}")
+                                       or (theirs[1] in self.allowed and theirs[0] in ("https", scheme)))
+
     def _too_big(self) -> str:
         return f"request body is larger than this server's limit of {self.max_body:,} bytes"
 
@@ -270,8 +403,8 @@ class Guard:
             given.append(headers["x-detente-token"])
         for part in headers.get("cookie", "").split(";"):
             key, _, value = part.strip().partition("=")
-            if key == COOKIE and _same(value, _digest(self.token)):
-                return True  # the login cookie holds the token's digest (any token text works)
+            if key == COOKIE and self.sessions.valid(value):
+                return True
         return any(_same(g, self.token) for g in given)
 
 
@@ -293,7 +426,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: Path | None = Non
     """Run the web app with uvicorn until interrupted (``detente serve``).
 
     Defaults: data in ``~/.detente``; the token from ``DETENTE_TOKEN``; limits from
-    ``DETENTE_MAX_SAMPLES`` (200,000), ``DETENTE_MAX_BODY`` (200,000 bytes) and ``DETENTE_MAX_RUNS`` (2).
+    ``DETENTE_MAX_SAMPLES`` (200,000), ``DETENTE_MAX_BODY`` (200,000 bytes) and ``DETENTE_MAX_RUNS`` (2);
+    login sessions last ``DETENTE_SESSION_HOURS`` (12).
     """
     import uvicorn
 
@@ -307,6 +441,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: Path | None = Non
         max_body=max_body or _env_int("DETENTE_MAX_BODY", 200_000),
         max_runs=max_runs or _env_int("DETENTE_MAX_RUNS", 2),
         allowed_hosts=proxied,
+        session_hours=_env_int("DETENTE_SESSION_HOURS", 12),
     )
     if host in ("127.0.0.1", "localhost"):
         # only this machine's names: a web page cannot reach the app by rebinding its own domain to 127.0.0.1
@@ -321,8 +456,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: Path | None = Non
 
 # the environment's limits and the range each may take (judgement: 10⁸ samples is about 10 GiB of
 # per-sample values at the horizon; a body under 1 KiB cannot hold a scenario; 64 runs is beyond
-# any machine's cores): samples per run, request body (bytes), concurrent runs
-ENV_LIMITS = {"DETENTE_MAX_SAMPLES": (1, 10**8), "DETENTE_MAX_BODY": (1_024, 10**8), "DETENTE_MAX_RUNS": (1, 64)}
+# any machine's cores; a login lasts at most 30 days): samples per run, request body (bytes),
+# concurrent runs, hours a login session lasts
+ENV_LIMITS = {"DETENTE_MAX_SAMPLES": (1, 10**8), "DETENTE_MAX_BODY": (1_024, 10**8), "DETENTE_MAX_RUNS": (1, 64),
+              "DETENTE_SESSION_HOURS": (1, 720)}
 
 
 def _env_int(name: str, default: int) -> int:

@@ -88,7 +88,7 @@ class Store:
     def _connect(self) -> Iterator[sqlite3.Connection]:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.row_factory = sqlite3.Row
-        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("PRAGMA synchronous=FULL")  # in WAL mode NORMAL may lose the last commits on power loss
         db.execute("PRAGMA foreign_keys=ON")
         try:
             yield db
@@ -244,13 +244,19 @@ class Store:
 
     @staticmethod
     def _write_file(path: Path, text: str) -> None:
-        """Write atomically: a reader sees the old file or the new one, never half of it."""
+        """Write atomically and durably: a reader sees the old file or the new one, never half of it,
+        and the new one (its folder's entry too) is on disk before this returns."""
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 
