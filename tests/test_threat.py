@@ -61,7 +61,7 @@ def test_freeze_for_freeze_lowers_the_chance_a_design_is_validated():
     rows = [x for x in r.records() if x["metric"].startswith("delta:p_design:") and x["date"] == r.months[-1]]
     assert rows and {x["metric"] for x in rows} == {f"delta:p_design:{d}" for d in r.designs}
     # the record keeps its shape; the change's 90 % interval sits in p5 and p95
-    assert set(rows[0]) == {"scenario", "metric", "date", "mean", "p5", "p25", "p50", "p75", "p95"}
+    assert set(rows[0]) == {"scenario", "metric", "date", "mean", "p5", "p25", "p50", "p75", "p95", "beyond_range"}
     assert any(x["p95"] < 0 for x in rows)  # at least one design: interval below zero
     assert all(x["p95"] <= 1e-12 for x in rows)  # a test halt never speeds a design up
 
